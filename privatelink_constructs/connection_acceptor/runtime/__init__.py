@@ -1,0 +1,1 @@
+"""Runtime of the connection acceptor Lambda (stdlib and boto3 only)."""

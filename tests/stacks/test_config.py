@@ -1,0 +1,174 @@
+"""The app config: defaults, every error with its path, all at once, and the file override."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stacks.config import (
+    AppConfig,
+    ConfigError,
+    EnvConfig,
+    ProviderConfig,
+    load_config,
+    parse_config,
+)
+from tests.conftest import default_config
+
+
+def problems_of(data: Any) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data)
+    return caught.value.problems
+
+
+def test_embedded_default_is_valid_and_a_working_demo() -> None:
+    config = parse_config(default_config())
+    assert config.provider.stack_name == "ProviderStack"
+    assert config.provider.ports == (5432,)
+    assert config.provider.allowed_principals
+    assert config.provider.env == EnvConfig()
+
+
+def test_empty_config_takes_the_defaults() -> None:
+    assert parse_config({}) == AppConfig(provider=ProviderConfig())
+
+
+@pytest.mark.parametrize(
+    ("provider", "problem"),
+    [
+        ({"ports": [5432, 70000]}, "provider.ports[1]: 70000 is not a TCP port (1-65535)"),
+        ({"ports": ["5432"]}, "provider.ports[0]: expected an integer, got '5432' (a str)"),
+        ({"ports": 5432}, "provider.ports: expected a list, got 5432 (a int)"),
+        ({"ports": []}, "provider.ports: at least one TCP port is required, got none"),
+        ({"prots": [5432]}, "provider.prots: unknown key (allowed: "),
+        ({"allowed_principals": ["42"]}, "provider.allowed_principals[0]: '42' is not a 12-digit account ID"),
+        (
+            {"allowed_principals": ["*"]},
+            "provider.allowed_principals[0]: '*' would let every AWS account connect; "
+            "pass allow_all_principals: true to mean it",
+        ),
+        ({"acceptance_required": "yes"}, "provider.acceptance_required: expected true or false, got 'yes'"),
+        ({"target_type": "lambda"}, "provider.target_type: 'lambda' is not one of ['ip', 'instance', 'alb']"),
+        ({"allowed_regions": ["eu_west_1"]}, "provider.allowed_regions[0]: 'eu_west_1' is not an AWS region"),
+        (
+            {"supported_ip_address_types": ["ipv4", "ipv6"]},
+            "provider.supported_ip_address_types: 'ipv6' needs a dualstack NLB; set dualstack: true",
+        ),
+        ({"dualstack": True}, "provider.dualstack: a dualstack NLB needs IPv6 subnets; set vpc.ipv6: true"),
+        ({"vpc": {"cidr": "10.0.0.0/33"}}, "provider.vpc.cidr: '10.0.0.0/33' is not an IPv4 CIDR block"),
+        (
+            {"vpc": {"cidr": "10.0.0.0/8"}},
+            "provider.vpc.cidr: '10.0.0.0/8' must have a prefix between /16 and /28",
+        ),
+        ({"vpc": {"max_azs": 0}}, "provider.vpc.max_azs: 0 is out of range (1-6)"),
+        (
+            {"vpc": {"vpc_id": "vpc-1", "subnet_ids": ["subnet-1"]}},
+            "provider.vpc.availability_zones: list the AZ of each subnet in subnet_ids (1 subnets, 0 AZs)",
+        ),
+        (
+            {"vpc": {"vpc_id": "vpc-1"}},
+            "provider.vpc.subnet_ids: an existing VPC needs its private subnet IDs",
+        ),
+        ({"env": {"account": "1234"}}, "provider.env.account: '1234' is not a 12-digit account ID"),
+        ({"env": {"region": "eu-west-1"}}, "provider.vpc.availability_zones: a stack with env.region needs"),
+        (
+            {
+                "private_dns_name": "db.example.com",
+                "public_hosted_zone": {"zone_id": "Z1", "zone_name": "example.org"},
+            },
+            "provider.public_hosted_zone.zone_name: 'example.org' does not contain "
+            "private_dns_name 'db.example.com'",
+        ),
+        ({"private_dns_name": "not a name"}, "provider.private_dns_name: 'not a name' is not a DNS name"),
+        (
+            {"notifications": {"events": ["Connected"]}},
+            "provider.notifications.events[0]: 'Connected' is not one of",
+        ),
+        (
+            {"notifications": {"topic_arn": "my-topic"}},
+            "provider.notifications.topic_arn: 'my-topic' is not an SNS",
+        ),
+        (
+            {"health_check": {"protocol": "tcp", "path": "/"}},
+            "provider.health_check.path: a path needs protocol http",
+        ),
+        ({"log_retention_days": 42}, "provider.log_retention_days: 42 is not a CloudWatch Logs retention"),
+        (
+            {"deregistration_delay_seconds": 4000},
+            "provider.deregistration_delay_seconds: 4000 is out of range",
+        ),
+    ],
+)
+def test_reports_problem_with_its_path(provider: dict[str, Any], problem: str) -> None:
+    problems = problems_of({"provider": provider})
+    assert any(p.startswith(problem) for p in problems), problems
+
+
+def test_reports_every_problem_at_once() -> None:
+    problems = problems_of(
+        {"provider": {"ports": [0, 70000], "allowed_principals": ["x"], "colour": "blue"}, "x": 1}
+    )
+    assert len(problems) == 5
+    with pytest.raises(ConfigError, match=re.escape("invalid privatelink config (5 problems):\n  - ")):
+        parse_config(
+            {"provider": {"ports": [0, 70000], "allowed_principals": ["x"], "colour": "blue"}, "x": 1}
+        )
+
+
+def test_root_must_be_a_mapping() -> None:
+    assert problems_of(["provider"]) == [": expected a mapping, got a list"]
+
+
+def test_existing_vpc_by_attributes() -> None:
+    config = parse_config(
+        {
+            "provider": {
+                "vpc": {
+                    "vpc_id": "vpc-0123",
+                    "cidr": "10.1.0.0/16",
+                    "availability_zones": ["eu-west-1a", "eu-west-1b"],
+                    "subnet_ids": ["subnet-a", "subnet-b"],
+                }
+            }
+        }
+    )
+    assert config.provider.vpc.existing
+
+
+def context_of(values: dict[str, Any]) -> Any:
+    return values.get
+
+
+def test_load_prefers_the_config_file(tmp_path: Path) -> None:
+    path = tmp_path / "link.yaml"
+    path.write_text("provider:\n  stack_name: Other\n  ports: [3306]\n", encoding="utf-8")
+    config = load_config(context_of({"config": str(path), "privatelink": default_config()}))
+    assert config.provider.stack_name == "Other"
+    assert config.provider.ports == (3306,)
+
+
+def test_load_reads_json_files(tmp_path: Path) -> None:
+    path = tmp_path / "link.json"
+    path.write_text(json.dumps({"provider": {"ports": [1433]}}), encoding="utf-8")
+    assert load_config(context_of({"config": str(path)})).provider.ports == (1433,)
+
+
+def test_load_falls_back_to_cdk_json_context() -> None:
+    assert load_config(context_of({"privatelink": default_config()})) == parse_config(default_config())
+
+
+def test_load_names_a_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"config: file '.*missing\.yaml' does not exist"):
+        load_config(context_of({"config": str(tmp_path / "missing.yaml")}))
+
+
+def test_load_names_an_unreadable_file(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ConfigError, match="is not valid JSON/YAML"):
+        load_config(context_of({"config": str(path)}))

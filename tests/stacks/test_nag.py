@@ -1,0 +1,45 @@
+"""cdk-nag AwsSolutions over the app: the default config and one with every option turned on.
+
+`make test` also runs the real `cdk synth` (nag on, aws-cdk-lib's validation on) and cfn-lint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk import Stack
+from aws_cdk import aws_sns as sns
+
+from stacks import build_app, parse_config, with_nag
+from tests.conftest import default_config, new_app
+
+EVERYTHING: dict[str, Any] = {
+    "provider": {
+        "ports": [5432, 6432],
+        "allowed_principals": ["111122223333"],
+        "auto_accept_principals": ["111122223333"],
+        "allowed_regions": ["us-east-1"],
+        "supported_ip_address_types": ["ipv4", "ipv6"],
+        "dualstack": True,
+        "vpc": {"ipv6": True},
+        "private_dns_name": "db.example.com",
+        "public_hosted_zone": {"zone_id": "Z0123456789ABCDEFGHIJ", "zone_name": "example.com"},
+        "notifications": {"enabled": True},
+    }
+}
+
+
+@pytest.mark.parametrize("config", [default_config(), EVERYTHING], ids=["default", "everything"])
+def test_app_passes_aws_solutions_checks(config: dict[str, Any]) -> None:
+    app = with_nag(new_app())
+    build_app(app, parse_config(config))
+    app.synth()  # raises "ValidationFailed" on any unacknowledged finding
+
+
+def test_nag_fails_the_synth_on_a_finding() -> None:
+    # The check above can fail: an unencrypted, non-SSL topic is a finding.
+    app = with_nag(new_app())
+    sns.Topic(Stack(app, "Bad"), "Plain")
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
