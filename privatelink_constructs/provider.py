@@ -18,6 +18,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from ._function import create_key
+from ._subnets import one_private_subnet_per_az
 from ._validation import (
     account_or_principal_problems,
     dns_name_problem,
@@ -226,7 +227,7 @@ class ProviderEndpointService(Construct):
             "Nlb",
             vpc=vpc,
             internet_facing=False,
-            vpc_subnets=subnets or _one_private_subnet_per_az(vpc),
+            vpc_subnets=subnets or one_private_subnet_per_az(vpc),
             cross_zone_enabled=cross_zone_enabled,
             deletion_protection=deletion_protection,
             ip_address_type=ip_address_type,
@@ -443,14 +444,6 @@ class ProviderEndpointService(Construct):
             role=role,
         )
         start.node.add_dependency(record)
-
-
-def _one_private_subnet_per_az(vpc: ec2.IVpc) -> ec2.SubnetSelection:
-    """Private subnets if the VPC has any, else isolated ones; one per AZ either way."""
-    subnet_type = (
-        ec2.SubnetType.PRIVATE_WITH_EGRESS if vpc.private_subnets else ec2.SubnetType.PRIVATE_ISOLATED
-    )
-    return ec2.SubnetSelection(subnet_type=subnet_type, one_per_az=True)
 
 
 def _health_check_port(check: elbv2.HealthCheck) -> list[int]:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -25,6 +26,7 @@ from privatelink_constructs._validation import (
     domain_contains,
     port_problems,
     region_problem,
+    service_name_problem,
 )
 from privatelink_constructs.provider import CONNECTION_EVENTS
 
@@ -32,10 +34,13 @@ __all__ = [
     "CONTEXT_KEY",
     "AppConfig",
     "ConfigError",
+    "ConsumerConfig",
     "EnvConfig",
     "HealthCheckConfig",
     "HostedZoneConfig",
     "NotificationsConfig",
+    "PeerConfig",
+    "PrivateZoneConfig",
     "ProviderConfig",
     "VpcConfig",
     "load_config",
@@ -50,6 +55,8 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 
 _T = TypeVar("_T")
 _MISSING = object()
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
+_STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
 
 
 class ConfigError(ValueError):
@@ -154,10 +161,54 @@ class ProviderConfig:
 
 
 @dataclass(frozen=True)
-class AppConfig:
-    """The whole app's config."""
+class PeerConfig:
+    """One allowed peer of a consumer endpoint: exactly one of the three fields."""
 
-    provider: ProviderConfig
+    cidr: str | None = None
+    security_group_id: str | None = None
+    prefix_list_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PrivateZoneConfig:
+    """A private hosted zone in the consumer VPC, with alias records to the endpoint."""
+
+    name: str
+    records: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConsumerConfig:
+    """Everything one ``ConsumerStack`` builds."""
+
+    stack_name: str = "ConsumerStack"
+    name: str | None = None
+    env: EnvConfig = EnvConfig()
+    vpc: VpcConfig = VpcConfig(cidr="10.60.0.0/16")
+    service_name: str | None = None
+    """The provider's service name; None links to this app's own provider stack."""
+    service_region: str | None = None
+    ports: tuple[int, ...] = ()
+    """The provider's ports; empty means the ports of this app's provider (when linked)."""
+    allowed_peers: tuple[PeerConfig, ...] = ()
+    private_dns_enabled: bool = False
+    private_hosted_zone: PrivateZoneConfig | None = None
+    ip_address_type: str | None = None
+    dns_record_ip_type: str | None = None
+    log_retention_days: int = 90
+
+    @property
+    def linked(self) -> bool:
+        """Whether the consumer connects to this app's own provider stack."""
+        return self.service_name is None
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """The whole app's config: a provider, consumers, or both."""
+
+    provider: ProviderConfig | None = None
+    consumers: tuple[ConsumerConfig, ...] = ()
 
 
 class _Section:
@@ -290,8 +341,7 @@ def _env(s: _Section) -> EnvConfig:
     return EnvConfig(account=account, region=region)
 
 
-def _vpc(s: _Section) -> VpcConfig:
-    default = VpcConfig()
+def _vpc(s: _Section, default: VpcConfig) -> VpcConfig:
     config = VpcConfig(
         cidr=s.string("cidr", default.cidr),
         max_azs=s.integer("max_azs", default.max_azs, 1, 6),
@@ -365,7 +415,7 @@ def _provider(s: _Section) -> ProviderConfig:
     config = ProviderConfig(
         stack_name=s.string("stack_name", d.stack_name),
         env=s.read("env", _env, d.env),
-        vpc=s.read("vpc", _vpc, d.vpc),
+        vpc=s.read("vpc", lambda v: _vpc(v, d.vpc), d.vpc),
         ports=s.integers("ports", d.ports),
         target_type=s.choice("target_type", ("ip", "instance", "alb"), d.target_type),
         allowed_principals=s.strings("allowed_principals"),
@@ -390,14 +440,12 @@ def _provider(s: _Section) -> ProviderConfig:
         notifications=s.read("notifications", _notifications, d.notifications),
         log_retention_days=s.integer("log_retention_days", d.log_retention_days, 1, 3653),
     )
-    if config.log_retention_days not in LOG_RETENTION_DAYS:
-        s.add(
-            f"{s.at('log_retention_days')}: {config.log_retention_days} is not a CloudWatch Logs "
-            f"retention; expected one of {list(LOG_RETENTION_DAYS)}"
-        )
+
     s.finish()
     for problem in port_problems(s.at("ports"), config.ports):
         s.add(problem)
+    _retention_problem(s, config.log_retention_days)
+    _az_problems(s, config.env, config.vpc)
     for key, principals, allow_all, arns in (
         ("allowed_principals", config.allowed_principals, config.allow_all_principals, True),
         ("auto_accept_principals", config.auto_accept_principals, False, False),
@@ -431,26 +479,175 @@ def _provider(s: _Section) -> ProviderConfig:
             )
     elif config.public_hosted_zone is not None:
         s.add(f"{s.at('public_hosted_zone')}: given without private_dns_name; set both or neither")
-    needs_region = config.vpc.availability_zones and not config.vpc.existing and config.env.region is None
-    if needs_region:
+    return config
+
+
+def _retention_problem(s: _Section, days: int) -> None:
+    if days not in LOG_RETENTION_DAYS:
+        s.add(
+            f"{s.at('log_retention_days')}: {days} is not a CloudWatch Logs retention; "
+            f"expected one of {list(LOG_RETENTION_DAYS)}"
+        )
+
+
+def _az_problems(s: _Section, env: EnvConfig, vpc: VpcConfig) -> None:
+    if vpc.availability_zones and not vpc.existing and env.region is None:
         s.add(f"{s.at('vpc.availability_zones')}: naming AZs for a new VPC needs env.region")
-    if config.env.region is not None and not config.vpc.existing and not config.vpc.availability_zones:
+    if env.region is not None and not vpc.existing and not vpc.availability_zones:
         s.add(
             f"{s.at('vpc.availability_zones')}: a stack with env.region needs the new VPC's AZs listed "
             "(CDK would otherwise look them up with AWS credentials)"
         )
+
+
+def _peer(s: _Section) -> PeerConfig:
+    peer = PeerConfig(
+        cidr=s.optional_string("cidr"),
+        security_group_id=s.optional_string("security_group_id"),
+        prefix_list_id=s.optional_string("prefix_list_id"),
+    )
+    s.finish()
+    given = [value for value in (peer.cidr, peer.security_group_id, peer.prefix_list_id) if value is not None]
+    if len(given) != 1:
+        s.add(f"{s.path}: give exactly one of cidr, security_group_id, prefix_list_id (got {len(given)})")
+    if peer.cidr is not None:
+        try:
+            network = ipaddress.ip_network(peer.cidr)
+            if network.prefixlen == 0:
+                s.add(
+                    f"{s.at('cidr')}: {peer.cidr!r} would open the endpoint to every address; "
+                    "name your clients' CIDRs"
+                )
+        except ValueError:
+            s.add(f"{s.at('cidr')}: {peer.cidr!r} is not a CIDR block (like '10.60.0.0/16')")
+    if peer.security_group_id is not None and not re.match(r"^sg-[0-9a-f]{8,17}$", peer.security_group_id):
+        s.add(f"{s.at('security_group_id')}: {peer.security_group_id!r} is not a security group ID")
+    if peer.prefix_list_id is not None and not re.match(r"^pl-[0-9a-f]{8,17}$", peer.prefix_list_id):
+        s.add(f"{s.at('prefix_list_id')}: {peer.prefix_list_id!r} is not a prefix list ID")
+    return peer
+
+
+def _private_zone(s: _Section) -> PrivateZoneConfig:
+    zone = PrivateZoneConfig(name=s.string("name", ""), records=s.strings("records"))
+    s.finish()
+    s.add(dns_name_problem(s.at("name"), zone.name))
+    if not zone.records:
+        s.add(f"{s.at('records')}: at least one record name is required, like 'db.{zone.name}'")
+    for index, record in enumerate(zone.records):
+        problem = dns_name_problem(f"{s.at('records')}[{index}]", record)
+        s.add(problem)
+        if problem is None and zone.name and not domain_contains(zone.name, record):
+            s.add(f"{s.at('records')}[{index}]: {record!r} is not in the zone {zone.name!r}")
+    return zone
+
+
+def _consumer(s: _Section) -> ConsumerConfig:
+    d = ConsumerConfig()
+    peers_raw = s.raw("allowed_peers")
+    peers: list[PeerConfig] = []
+    if isinstance(peers_raw, list):
+        peers = [
+            _peer(_Section(item, f"{s.at('allowed_peers')}[{i}]", s.problems))
+            for i, item in enumerate(peers_raw)
+        ]
+    elif peers_raw is not _MISSING:
+        s.add(f"{s.at('allowed_peers')}: expected a list, got {_describe(peers_raw)}")
+    config = ConsumerConfig(
+        stack_name=s.string("stack_name", ""),
+        name=s.optional_string("name"),
+        env=s.read("env", _env, d.env),
+        vpc=s.read("vpc", lambda v: _vpc(v, d.vpc), d.vpc),
+        service_name=s.optional_string("service_name"),
+        service_region=s.optional_string("service_region"),
+        ports=s.integers("ports", ()),
+        allowed_peers=tuple(peers),
+        private_dns_enabled=s.boolean("private_dns_enabled", d.private_dns_enabled),
+        private_hosted_zone=s.read("private_hosted_zone", _private_zone, None),
+        ip_address_type=_optional_choice(s, "ip_address_type", ("ipv4", "dualstack", "ipv6")),
+        dns_record_ip_type=_optional_choice(
+            s, "dns_record_ip_type", ("ipv4", "dualstack", "ipv6", "service-defined")
+        ),
+        log_retention_days=s.integer("log_retention_days", d.log_retention_days, 1, 3653),
+    )
+    s.finish()
+    if config.name is not None and not _NAME.match(config.name):
+        s.add(f"{s.at('name')}: {config.name!r} must be letters, digits and hyphens, starting with a letter")
+    if config.service_name is not None:
+        s.add(service_name_problem(s.at("service_name"), config.service_name))
+    if config.service_region is not None:
+        s.add(region_problem(s.at("service_region"), config.service_region))
+    if config.ports:
+        for problem in port_problems(s.at("ports"), config.ports, maximum=None):
+            s.add(problem)
+    elif not config.linked:
+        s.add(f"{s.at('ports')}: the provider's TCP ports are required with a service_name, got none")
+    if config.dns_record_ip_type in ("ipv6", "dualstack") and config.ip_address_type in (None, "ipv4"):
+        s.add(
+            f"{s.at('dns_record_ip_type')}: {config.dns_record_ip_type!r} records need an endpoint with "
+            "IPv6 addresses; set ip_address_type: dualstack or ipv6"
+        )
+    _retention_problem(s, config.log_retention_days)
+    _az_problems(s, config.env, config.vpc)
     return config
+
+
+def _optional_choice(s: _Section, key: str, choices: Sequence[str]) -> str | None:
+    value = s.optional_string(key)
+    if value is not None and value not in choices:
+        s.add(f"{s.at(key)}: {value!r} is not one of {list(choices)}")
+        return None
+    return value
+
+
+def _consumers(root: _Section, provider: ProviderConfig | None) -> tuple[ConsumerConfig, ...]:
+    raw = root.raw("consumers")
+    if raw is _MISSING or raw is None:
+        return ()
+    if not isinstance(raw, list):
+        root.add(f"consumers: expected a list, got {_describe(raw)}")
+        return ()
+    consumers = [_consumer(_Section(item, f"consumers[{i}]", root.problems)) for i, item in enumerate(raw)]
+    named: list[ConsumerConfig] = []
+    for index, consumer in enumerate(consumers):
+        where = f"consumers[{index}]"
+        if len(consumers) > 1 and consumer.name is None and not consumer.stack_name:
+            root.add(f"{where}.name: required when there are several consumers (it names the stack)")
+        stack_name = consumer.stack_name or (
+            "ConsumerStack" if len(consumers) == 1 else f"ConsumerStack-{consumer.name or index}"
+        )
+        if consumer.linked:
+            if provider is None:
+                root.add(f"{where}.service_name: required, since this app has no provider section")
+            elif consumer.env != provider.env:
+                root.add(
+                    f"{where}.service_name: required when the consumer's env differs from the "
+                    "provider's (a cross-stack reference works within one account and region)"
+                )
+        ports = consumer.ports or (provider.ports if provider is not None and consumer.linked else ())
+        named.append(replace(consumer, stack_name=stack_name, ports=ports))
+    return tuple(named)
 
 
 def parse_config(data: object) -> AppConfig:
     """Validate a config mapping (as found in cdk.json or a file) into an ``AppConfig``."""
     problems: list[str] = []
     root = _Section(data, "", problems)
-    provider = root.read("provider", _provider, ProviderConfig())
+    provider = root.read("provider", _provider, None)
+    consumers = _consumers(root, provider)
     root.finish()
+    names = [provider.stack_name] if provider is not None else []
+    names += [consumer.stack_name for consumer in consumers]
+    for name in names:
+        if not _STACK_NAME.match(name):
+            problems.append(f"stack name {name!r}: use letters, digits and hyphens, starting with a letter")
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        problems.append(f"stack names must be unique, got {duplicates} more than once")
+    if provider is None and not consumers:
+        problems.append(": nothing to build; give a provider section, a consumers list, or both")
     if problems:
         raise ConfigError(problems)
-    return AppConfig(provider=provider)
+    return AppConfig(provider=provider, consumers=consumers)
 
 
 def read_config_file(path: Path) -> object:

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, CfnOutput, Duration, Environment, Stack, Validations
+from aws_cdk import CfnOutput, Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from privatelink_constructs import ProviderEndpointService
-from privatelink_constructs._function import create_key
 
-from .config import EnvConfig, HealthCheckConfig, ProviderConfig, VpcConfig
+from .common import RETENTION_DAYS, ConfiguredAzStack, build_vpc
+from .config import HealthCheckConfig, ProviderConfig
 
-__all__ = ["ProviderStack", "environment"]
+__all__ = ["ProviderStack", "health_check"]
 
 _TARGET_TYPES = {
     "ip": elbv2.TargetType.IP,
@@ -23,72 +22,6 @@ _TARGET_TYPES = {
     "alb": elbv2.TargetType.ALB,
 }
 _PROTOCOLS = {"tcp": elbv2.Protocol.TCP, "http": elbv2.Protocol.HTTP, "https": elbv2.Protocol.HTTPS}
-
-
-def environment(env: EnvConfig) -> Environment | None:
-    """The stack environment, or None for an environment-agnostic stack."""
-    if env.account is None and env.region is None:
-        return None
-    return Environment(account=env.account, region=env.region)
-
-
-class ConfiguredAzStack(Stack):
-    """A stack whose AZs come from the config, so a new VPC needs no AZ lookup (no credentials)."""
-
-    def __init__(
-        self, scope: Construct, construct_id: str, *, env: EnvConfig, azs: tuple[str, ...], description: str
-    ) -> None:
-        """Create the stack in ``env``; ``azs`` replaces the AZ lookup when the region is set."""
-        self._configured_azs = list(azs)
-        super().__init__(scope, construct_id, env=environment(env), description=description)
-
-    @property
-    def availability_zones(self) -> list[str]:
-        """The configured AZs when the stack has a region, else CDK's own answer."""
-        if self._configured_azs and not self.node.try_get_context("lookupAzs"):
-            return self._configured_azs
-        return list(super().availability_zones)
-
-
-def build_vpc(scope: Construct, config: VpcConfig, *, flow_log_retention: logs.RetentionDays) -> ec2.IVpc:
-    """A new VPC with isolated subnets and flow logs, or an existing one imported by attributes."""
-    if config.vpc_id is not None:
-        return ec2.Vpc.from_vpc_attributes(
-            scope,
-            "Vpc",
-            vpc_id=config.vpc_id,
-            vpc_cidr_block=config.cidr,
-            availability_zones=list(config.availability_zones),
-            private_subnet_ids=list(config.subnet_ids),
-        )
-    vpc = ec2.Vpc(
-        scope,
-        "Vpc",
-        ip_addresses=ec2.IpAddresses.cidr(config.cidr),
-        ip_protocol=ec2.IpProtocol.DUAL_STACK if config.ipv6 else ec2.IpProtocol.IPV4_ONLY,
-        max_azs=None if config.availability_zones else config.max_azs,
-        availability_zones=list(config.availability_zones) or None,
-        nat_gateways=0,
-        subnet_configuration=[
-            ec2.SubnetConfiguration(name="Private", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24)
-        ],
-    )
-    if config.availability_zones:
-        Validations.of(vpc).acknowledge(
-            Acknowledgment(
-                id="CloudFormation-Validate::W3010",
-                reason="The AZs come from the config on purpose: listing them lets a stack with "
-                "an account and region synthesize without AWS credentials.",
-            )
-        )
-    key = create_key(scope, "FlowLogsKey", description="privatelink-cdk: VPC flow logs")
-    log_group = logs.LogGroup(scope, "FlowLogs", retention=flow_log_retention, encryption_key=key)
-    vpc.add_flow_log(
-        "FlowLog",
-        destination=ec2.FlowLogDestination.to_cloud_watch_logs(log_group),
-        traffic_type=ec2.FlowLogTrafficType.ALL,
-    )
-    return vpc
 
 
 def health_check(config: HealthCheckConfig) -> elbv2.HealthCheck:
@@ -103,28 +36,6 @@ def health_check(config: HealthCheckConfig) -> elbv2.HealthCheck:
     )
 
 
-RETENTION_DAYS: dict[int, logs.RetentionDays] = {
-    1: logs.RetentionDays.ONE_DAY,
-    3: logs.RetentionDays.THREE_DAYS,
-    5: logs.RetentionDays.FIVE_DAYS,
-    7: logs.RetentionDays.ONE_WEEK,
-    14: logs.RetentionDays.TWO_WEEKS,
-    30: logs.RetentionDays.ONE_MONTH,
-    60: logs.RetentionDays.TWO_MONTHS,
-    90: logs.RetentionDays.THREE_MONTHS,
-    120: logs.RetentionDays.FOUR_MONTHS,
-    150: logs.RetentionDays.FIVE_MONTHS,
-    180: logs.RetentionDays.SIX_MONTHS,
-    365: logs.RetentionDays.ONE_YEAR,
-    400: logs.RetentionDays.THIRTEEN_MONTHS,
-    545: logs.RetentionDays.EIGHTEEN_MONTHS,
-    731: logs.RetentionDays.TWO_YEARS,
-    1827: logs.RetentionDays.FIVE_YEARS,
-    3653: logs.RetentionDays.TEN_YEARS,
-}
-"""The CloudWatch Logs retentions the config accepts, by days."""
-
-
 class ProviderStack(ConfiguredAzStack):
     """The provider side of the link: ``cdk deploy ProviderStack``."""
 
@@ -133,8 +44,19 @@ class ProviderStack(ConfiguredAzStack):
     vpc: ec2.IVpc
     """The provider VPC."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: ProviderConfig) -> None:
-        """Build the provider from its validated config."""
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: ProviderConfig,
+        allow_own_account: bool = False,
+    ) -> None:
+        """Build the provider from its validated config.
+
+        ``allow_own_account`` adds this stack's own account to the allowed principals: the app
+        sets it when a consumer stack of the same app (same account and region) links to it.
+        """
         super().__init__(
             scope,
             construct_id,
@@ -162,7 +84,10 @@ class ProviderStack(ConfiguredAzStack):
             vpc=self.vpc,
             ports=config.ports,
             target_type=_TARGET_TYPES[config.target_type],
-            allowed_principals=config.allowed_principals,
+            allowed_principals=[
+                *config.allowed_principals,
+                *([f"arn:{self.partition}:iam::{self.account}:root"] if allow_own_account else []),
+            ],
             allow_all_principals=config.allow_all_principals,
             acceptance_required=config.acceptance_required,
             auto_accept_principals=config.auto_accept_principals,

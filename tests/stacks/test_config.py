@@ -28,14 +28,23 @@ def problems_of(data: Any) -> list[str]:
 
 def test_embedded_default_is_valid_and_a_working_demo() -> None:
     config = parse_config(default_config())
+    assert config.provider is not None
     assert config.provider.stack_name == "ProviderStack"
     assert config.provider.ports == (5432,)
     assert config.provider.allowed_principals
     assert config.provider.env == EnvConfig()
+    (consumer,) = config.consumers
+    assert consumer.stack_name == "ConsumerStack"
+    assert consumer.linked
+    assert consumer.ports == (5432,)  # taken from the provider it links to
 
 
-def test_empty_config_takes_the_defaults() -> None:
-    assert parse_config({}) == AppConfig(provider=ProviderConfig())
+def test_empty_provider_section_takes_the_defaults() -> None:
+    assert parse_config({"provider": {}}) == AppConfig(provider=ProviderConfig())
+
+
+def test_nothing_to_build_is_an_error() -> None:
+    assert problems_of({}) == [": nothing to build; give a provider section, a consumers list, or both"]
 
 
 @pytest.mark.parametrize(
@@ -121,7 +130,7 @@ def test_reports_every_problem_at_once() -> None:
 
 
 def test_root_must_be_a_mapping() -> None:
-    assert problems_of(["provider"]) == [": expected a mapping, got a list"]
+    assert problems_of(["provider"])[0] == ": expected a mapping, got a list"
 
 
 def test_existing_vpc_by_attributes() -> None:
@@ -137,6 +146,7 @@ def test_existing_vpc_by_attributes() -> None:
             }
         }
     )
+    assert config.provider is not None
     assert config.provider.vpc.existing
 
 
@@ -148,14 +158,18 @@ def test_load_prefers_the_config_file(tmp_path: Path) -> None:
     path = tmp_path / "link.yaml"
     path.write_text("provider:\n  stack_name: Other\n  ports: [3306]\n", encoding="utf-8")
     config = load_config(context_of({"config": str(path), "privatelink": default_config()}))
+    assert config.provider is not None
     assert config.provider.stack_name == "Other"
     assert config.provider.ports == (3306,)
+    assert config.consumers == ()
 
 
 def test_load_reads_json_files(tmp_path: Path) -> None:
     path = tmp_path / "link.json"
     path.write_text(json.dumps({"provider": {"ports": [1433]}}), encoding="utf-8")
-    assert load_config(context_of({"config": str(path)})).provider.ports == (1433,)
+    provider = load_config(context_of({"config": str(path)})).provider
+    assert provider is not None
+    assert provider.ports == (1433,)
 
 
 def test_load_falls_back_to_cdk_json_context() -> None:
@@ -172,3 +186,93 @@ def test_load_names_an_unreadable_file(tmp_path: Path) -> None:
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(ConfigError, match="is not valid JSON/YAML"):
         load_config(context_of({"config": str(path)}))
+
+
+FOREIGN = "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0"
+
+
+@pytest.mark.parametrize(
+    ("consumer", "problem"),
+    [
+        (
+            {"service_name": "vpce-svc-1"},
+            "consumers[0].service_name: 'vpce-svc-1' is not an endpoint service name",
+        ),
+        (
+            {"service_name": FOREIGN},
+            "consumers[0].ports: the provider's TCP ports are required with a service_name",
+        ),
+        ({"service_name": FOREIGN, "ports": [0]}, "consumers[0].ports[0]: 0 is not a TCP port"),
+        (
+            {"allowed_peers": [{"cidr": "0.0.0.0/0"}]},
+            "consumers[0].allowed_peers[0].cidr: '0.0.0.0/0' would open",
+        ),
+        (
+            {"allowed_peers": [{"cidr": "10.0.0.0/33"}]},
+            "consumers[0].allowed_peers[0].cidr: '10.0.0.0/33' is not a CIDR",
+        ),
+        (
+            {"allowed_peers": [{}]},
+            "consumers[0].allowed_peers[0]: give exactly one of cidr, security_group_id",
+        ),
+        (
+            {"allowed_peers": [{"security_group_id": "group"}]},
+            "consumers[0].allowed_peers[0].security_group_id: 'group'",
+        ),
+        ({"allowed_peers": "10.0.0.0/8"}, "consumers[0].allowed_peers: expected a list"),
+        (
+            {"private_hosted_zone": {"name": "example.com", "records": ["db.example.org"]}},
+            "consumers[0].private_hosted_zone.records[0]: 'db.example.org' is not in the zone 'example.com'",
+        ),
+        ({"ip_address_type": "ipv5"}, "consumers[0].ip_address_type: 'ipv5' is not one of"),
+        (
+            {"dns_record_ip_type": "ipv6"},
+            "consumers[0].dns_record_ip_type: 'ipv6' records need an endpoint with IPv6",
+        ),
+        ({"service_region": "nowhere"}, "consumers[0].service_region: 'nowhere' is not an AWS region"),
+        ({"name": "has space"}, "consumers[0].name: 'has space' must be letters, digits and hyphens"),
+        (
+            {
+                "env": {"account": "222233334444", "region": "eu-west-1"},
+                "vpc": {"availability_zones": ["eu-west-1a"]},
+            },
+            "consumers[0].service_name: required when the consumer's env differs from the provider's",
+        ),
+        ({"colour": "blue"}, "consumers[0].colour: unknown key"),
+    ],
+)
+def test_reports_consumer_problem_with_its_path(consumer: dict[str, Any], problem: str) -> None:
+    problems = problems_of({"provider": {}, "consumers": [consumer]})
+    assert any(p.startswith(problem) for p in problems), problems
+
+
+def test_linked_consumer_needs_a_provider() -> None:
+    problems = problems_of({"consumers": [{}]})
+    assert problems == ["consumers[0].service_name: required, since this app has no provider section"]
+
+
+def test_consumers_only_app() -> None:
+    config = parse_config(
+        {"consumers": [{"service_name": FOREIGN, "ports": [5432], "service_region": "us-east-1"}]}
+    )
+    assert config.provider is None
+    assert config.consumers[0].stack_name == "ConsumerStack"
+
+
+def test_several_consumers_get_one_stack_each() -> None:
+    config = parse_config(
+        {
+            "provider": {},
+            "consumers": [
+                {"name": "analytics"},
+                {"name": "billing", "service_name": FOREIGN, "ports": [3306]},
+            ],
+        }
+    )
+    assert [c.stack_name for c in config.consumers] == ["ConsumerStack-analytics", "ConsumerStack-billing"]
+
+
+def test_several_consumers_need_names_and_unique_stacks() -> None:
+    problems = problems_of({"provider": {}, "consumers": [{}, {"name": "a", "stack_name": "ProviderStack"}]})
+    assert "consumers[0].name: required when there are several consumers (it names the stack)" in problems
+    assert "stack names must be unique, got ['ProviderStack'] more than once" in problems

@@ -26,7 +26,30 @@ EVERYTHING: dict[str, Any] = {
         "private_dns_name": "db.example.com",
         "public_hosted_zone": {"zone_id": "Z0123456789ABCDEFGHIJ", "zone_name": "example.com"},
         "notifications": {"enabled": True},
-    }
+    },
+    "consumers": [
+        {
+            "name": "linked",
+            "allowed_peers": [{"cidr": "10.60.0.0/24"}, {"security_group_id": "sg-0123456789abcdef0"}],
+            "private_hosted_zone": {"name": "example.com", "records": ["db.example.com"]},
+            "ip_address_type": "dualstack",
+            "dns_record_ip_type": "dualstack",
+            "vpc": {"cidr": "10.60.0.0/16", "ipv6": True},
+        },
+        {
+            "name": "foreign",
+            "service_name": "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0",
+            "service_region": "us-east-1",
+            "ports": [5432],
+            "private_dns_enabled": True,
+            "vpc": {
+                "vpc_id": "vpc-0123",
+                "cidr": "10.61.0.0/16",
+                "availability_zones": ["a"],
+                "subnet_ids": ["s"],
+            },
+        },
+    ],
 }
 
 

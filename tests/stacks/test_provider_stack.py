@@ -16,12 +16,15 @@ from tests.conftest import default_config, masked, new_app
 
 
 def provider_stack(provider: dict[str, Any]) -> ProviderStack:
-    return build_app(new_app(), parse_config({"provider": provider}))
+    stack = build_app(new_app(), parse_config({"provider": provider})).provider
+    assert stack is not None
+    return stack
 
 
 @pytest.fixture(scope="module")
 def default_template() -> Template:
-    stack = build_app(new_app(), parse_config(default_config()))
+    stack = build_app(new_app(), parse_config(default_config())).provider
+    assert stack is not None
     return Template.from_stack(stack)
 
 
@@ -32,7 +35,10 @@ def test_default_stack_snapshot(default_template: Template, snapshot: SnapshotAs
 
 def test_outputs_service_name_id_and_nlb_dns_name(default_template: Template) -> None:
     outputs = default_template.find_outputs("*")
-    assert set(outputs) == {"ServiceName", "ServiceId", "NlbDnsName"}
+    ours = {"ServiceName", "ServiceId", "NlbDnsName"}
+    assert ours <= set(outputs)
+    # The rest is what the linked consumer stack reads (a weak cross-stack reference).
+    assert all(name.startswith("PublishOutput") for name in set(outputs) - ours)
     service_name = outputs["ServiceName"]["Value"]["Fn::Join"][1]
     assert service_name[0] == "com.amazonaws.vpce."
 
@@ -49,6 +55,16 @@ def test_new_vpc_has_isolated_subnets_flow_logs_and_no_nat(default_template: Tem
 
 def test_default_demo_sends_notifications(default_template: Template) -> None:
     default_template.resource_count_is("AWS::EC2::VPCEndpointConnectionNotification", 1)
+
+
+def test_default_demo_allows_its_own_consumers_account(default_template: Template) -> None:
+    permissions = default_template.find_resources("AWS::EC2::VPCEndpointServicePermissions")
+    (resource,) = permissions.values()
+    principals = resource["Properties"]["AllowedPrincipals"]
+    own_account = {
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, ":root"]]
+    }
+    assert own_account in principals
 
 
 def test_every_log_group_is_encrypted(default_template: Template) -> None:
