@@ -19,11 +19,12 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 CDK := node_modules/.bin/cdk
 
-.PHONY: help setup setup-dev synth test lint typecheck unit nag-lint clean
+.PHONY: help setup setup-dev synth test lint typecheck unit nag-lint bench clean
 
 help:
 	@echo "make synth   set up, then synthesize all stacks into cdk.out/ (no AWS account needed)"
 	@echo "make test    set up with dev tools, then lint, types, tests, synth + cdk-nag, cfn-lint"
+	@echo "make bench   benchmark the RDS target updater's runtime against moto"
 
 $(STAMPS):
 	@mkdir -p $@
@@ -79,6 +80,9 @@ nag-lint: setup-dev
 	cfn-lint
 
 test: lint typecheck unit nag-lint
+
+bench: setup-dev
+	python scripts/bench_target_updater.py
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out $(STAMPS) .pytest_cache .mypy_cache .ruff_cache

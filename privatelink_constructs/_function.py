@@ -7,10 +7,11 @@ with no third-party dependencies (stdlib + the runtime's boto3: no bundling, no 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from aws_cdk import ArnFormat, Duration, IgnoreMode, RemovalPolicy, Stack
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -76,8 +77,14 @@ def python_function(
     log_retention: logs.RetentionDays,
     timeout: Duration,
     reserved_concurrent_executions: int | None = None,
+    vpc: ec2.IVpc | None = None,
+    vpc_subnets: ec2.SubnetSelection | None = None,
+    security_groups: Sequence[ec2.ISecurityGroup] | None = None,
 ) -> tuple[lambda_.Function, logs.LogGroup, iam.Role]:
-    """A Python Lambda from ``asset_dir`` (its ``runtime/`` package) with its log group and role."""
+    """A Python Lambda from ``asset_dir`` (its ``runtime/`` package) with its log group and role.
+
+    With ``vpc`` the function runs in ``vpc_subnets`` with ``security_groups``.
+    """
     log_group = logs.LogGroup(
         scope,
         f"{construct_id}Logs",
@@ -112,5 +119,8 @@ def python_function(
         log_group=log_group,
         logging_format=lambda_.LoggingFormat.TEXT,
         reserved_concurrent_executions=reserved_concurrent_executions,
+        vpc=vpc,
+        vpc_subnets=vpc_subnets,
+        security_groups=list(security_groups) if security_groups else None,
     )
     return function, log_group, role

@@ -35,6 +35,7 @@ __all__ = [
     "AppConfig",
     "ConfigError",
     "ConsumerConfig",
+    "DatabaseConfig",
     "EnvConfig",
     "HealthCheckConfig",
     "HostedZoneConfig",
@@ -132,6 +133,23 @@ class NotificationsConfig:
 
 
 @dataclass(frozen=True)
+class DatabaseConfig:
+    """The database behind the provider's IP target groups, followed by the target updater."""
+
+    hostname: str
+    source_identifiers: tuple[str, ...] = ()
+    """DB instance, cluster or proxy identifiers whose RDS events trigger an update."""
+    schedule_minutes: int = 1
+    max_removals_per_run: int = 5
+    failover_wait_seconds: int = 30
+    in_vpc: bool = False
+    """Run the updater in the provider VPC's subnets (an RDS Proxy resolves only there)."""
+    create_elb_endpoint: bool = False
+    """Add an elasticloadbalancing interface endpoint for the updater (needs in_vpc)."""
+    alarm_topic_arn: str | None = None
+
+
+@dataclass(frozen=True)
 class ProviderConfig:
     """Everything ``ProviderStack`` builds."""
 
@@ -158,6 +176,8 @@ class ProviderConfig:
     public_hosted_zone: HostedZoneConfig | None = None
     notifications: NotificationsConfig = NotificationsConfig()
     log_retention_days: int = 90
+    database: DatabaseConfig | None = None
+    """When set, an RdsTargetGroupUpdater keeps every port's target group in step with it."""
 
 
 @dataclass(frozen=True)
@@ -410,6 +430,27 @@ def _notifications(s: _Section) -> NotificationsConfig:
     return config
 
 
+def _database(s: _Section) -> DatabaseConfig:
+    d = DatabaseConfig(hostname="")
+    config = DatabaseConfig(
+        hostname=s.string("hostname", ""),
+        source_identifiers=s.strings("source_identifiers"),
+        schedule_minutes=s.integer("schedule_minutes", d.schedule_minutes, 1, 60),
+        max_removals_per_run=s.integer("max_removals_per_run", d.max_removals_per_run, 1, 100),
+        failover_wait_seconds=s.integer("failover_wait_seconds", d.failover_wait_seconds, 0, 300),
+        in_vpc=s.boolean("in_vpc", d.in_vpc),
+        create_elb_endpoint=s.boolean("create_elb_endpoint", d.create_elb_endpoint),
+        alarm_topic_arn=s.optional_string("alarm_topic_arn"),
+    )
+    s.finish()
+    s.add(dns_name_problem(s.at("hostname"), config.hostname))
+    if config.create_elb_endpoint and not config.in_vpc:
+        s.add(f"{s.at('create_elb_endpoint')}: the endpoint is for an updater in the VPC; set in_vpc: true")
+    if config.alarm_topic_arn is not None and not config.alarm_topic_arn.startswith("arn:"):
+        s.add(f"{s.at('alarm_topic_arn')}: {config.alarm_topic_arn!r} is not an SNS topic ARN")
+    return config
+
+
 def _provider(s: _Section) -> ProviderConfig:
     d = ProviderConfig()
     config = ProviderConfig(
@@ -439,9 +480,14 @@ def _provider(s: _Section) -> ProviderConfig:
         public_hosted_zone=s.read("public_hosted_zone", _hosted_zone, None),
         notifications=s.read("notifications", _notifications, d.notifications),
         log_retention_days=s.integer("log_retention_days", d.log_retention_days, 1, 3653),
+        database=s.read("database", _database, None),
     )
-
     s.finish()
+    if config.database is not None and config.target_type != "ip":
+        s.add(
+            f"{s.at('database')}: the updater registers IP targets; "
+            f"set target_type: ip (got {config.target_type})"
+        )
     for problem in port_problems(s.at("ports"), config.ports):
         s.add(problem)
     _retention_problem(s, config.log_retention_days)

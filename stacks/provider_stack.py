@@ -5,14 +5,16 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from privatelink_constructs import ProviderEndpointService
+from privatelink_constructs import ProviderEndpointService, RdsTargetGroupUpdater
+from privatelink_constructs._subnets import one_private_subnet_per_az
 
 from .common import RETENTION_DAYS, ConfiguredAzStack, build_vpc
-from .config import HealthCheckConfig, ProviderConfig
+from .config import DatabaseConfig, HealthCheckConfig, ProviderConfig
 
 __all__ = ["ProviderStack", "health_check"]
 
@@ -43,6 +45,8 @@ class ProviderStack(ConfiguredAzStack):
     """The endpoint service and its NLB."""
     vpc: ec2.IVpc
     """The provider VPC."""
+    updater: RdsTargetGroupUpdater | None
+    """The target updater, when the config names a database."""
 
     def __init__(
         self,
@@ -116,6 +120,9 @@ class ProviderStack(ConfiguredAzStack):
             notification_events=notifications.events,
             log_retention=log_retention,
         )
+        self.updater = None
+        if config.database is not None:
+            self.updater = self._updater(config.database, log_retention)
         CfnOutput(
             self,
             "ServiceName",
@@ -142,3 +149,25 @@ class ProviderStack(ConfiguredAzStack):
                 value=self.provider.private_dns_verification_value or "",
                 description="TXT record value AWS checks to verify the private DNS name's domain",
             )
+
+    def _updater(self, database: DatabaseConfig, log_retention: logs.RetentionDays) -> RdsTargetGroupUpdater:
+        alarm_topic = (
+            sns.Topic.from_topic_arn(self, "AlarmTopic", database.alarm_topic_arn)
+            if database.alarm_topic_arn
+            else None
+        )
+        return RdsTargetGroupUpdater(
+            self,
+            "TargetUpdater",
+            vpc=self.vpc,
+            hostname=database.hostname,
+            target_groups=self.provider.target_groups,
+            source_identifiers=database.source_identifiers,
+            schedule=Duration.minutes(database.schedule_minutes),
+            max_removals_per_run=database.max_removals_per_run,
+            failover_wait=Duration.seconds(database.failover_wait_seconds),
+            alarm_topic=alarm_topic,
+            vpc_subnets=one_private_subnet_per_az(self.vpc) if database.in_vpc else None,
+            create_elb_endpoint=database.create_elb_endpoint,
+            log_retention=log_retention,
+        )

@@ -33,6 +33,7 @@ def test_embedded_default_is_valid_and_a_working_demo() -> None:
     assert config.provider.ports == (5432,)
     assert config.provider.allowed_principals
     assert config.provider.env == EnvConfig()
+    assert config.provider.database is not None  # the demo follows a database
     (consumer,) = config.consumers
     assert consumer.stack_name == "ConsumerStack"
     assert consumer.linked

@@ -26,6 +26,13 @@ EVERYTHING: dict[str, Any] = {
         "private_dns_name": "db.example.com",
         "public_hosted_zone": {"zone_id": "Z0123456789ABCDEFGHIJ", "zone_name": "example.com"},
         "notifications": {"enabled": True},
+        "database": {
+            "hostname": "orders-proxy.proxy-abcdefghijkl.eu-west-1.rds.amazonaws.com",
+            "source_identifiers": ["orders-proxy"],
+            "in_vpc": True,
+            "create_elb_endpoint": True,
+            "alarm_topic_arn": "arn:aws:sns:eu-west-1:111122223333:alarms",
+        },
     },
     "consumers": [
         {

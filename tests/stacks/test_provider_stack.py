@@ -138,3 +138,65 @@ def test_full_config_builds_every_option() -> None:
     )
     template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 30})
     template.has_resource_properties("AWS::EC2::VPCCidrBlock", {"AmazonProvidedIpv6CidrBlock": True})
+
+
+def test_default_demo_attaches_one_updater_covering_every_port(default_template: Template) -> None:
+    default_template.resource_count_is("AWS::Lambda::Function", 2)  # the updater + CDK's default-SG handler
+    default_template.has_resource_properties(
+        "AWS::Lambda::Function", {"Handler": "runtime.handler.handler", "ReservedConcurrentExecutions": 1}
+    )
+    default_template.has_resource_properties(
+        "AWS::Events::Rule",
+        {"EventPattern": Match.object_like({"detail": Match.object_like({"SourceIdentifier": ["demo"]})})},
+    )
+
+
+def test_updater_follows_every_port_and_the_database_options() -> None:
+    stack = provider_stack(
+        {
+            "ports": [5432, 6432],
+            "database": {
+                "hostname": "orders-proxy.proxy-abcdefghijkl.eu-west-1.rds.amazonaws.com",
+                "source_identifiers": ["orders-proxy"],
+                "in_vpc": True,
+                "create_elb_endpoint": True,
+                "max_removals_per_run": 2,
+                "failover_wait_seconds": 20,
+                "schedule_minutes": 5,
+                "alarm_topic_arn": "arn:aws:sns:eu-west-1:111122223333:alarms",
+            },
+        }
+    )
+    assert stack.updater is not None
+    template = Template.from_stack(stack)
+    function = template.find_resources(
+        "AWS::Lambda::Function", {"Properties": {"Handler": "runtime.handler.handler"}}
+    )
+    (properties,) = [f["Properties"] for f in function.values()]
+    variables = properties["Environment"]["Variables"]
+    assert variables["MAX_REMOVALS_PER_RUN"] == "2"
+    assert variables["FAILOVER_WAIT_SECONDS"] == "20"
+    assert '"port":5432' in str(variables["MAPPINGS"])
+    assert '"port":6432' in str(variables["MAPPINGS"])
+    assert "VpcConfig" in properties
+    template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(5 minutes)"})
+    template.has_resource_properties(
+        "AWS::EC2::VPCEndpoint",
+        {
+            "ServiceName": {
+                "Fn::Join": ["", ["com.amazonaws.", {"Ref": "AWS::Region"}, ".elasticloadbalancing"]]
+            }
+        },
+    )
+    alarms = template.find_resources("AWS::CloudWatch::Alarm")
+    assert len(alarms) == 4
+    assert all(
+        a["Properties"]["AlarmActions"] == ["arn:aws:sns:eu-west-1:111122223333:alarms"]
+        for a in alarms.values()
+    )
+
+
+def test_no_updater_without_a_database() -> None:
+    stack = provider_stack({})
+    assert stack.updater is None
+    Template.from_stack(stack).resource_count_is("AWS::Events::Rule", 0)

@@ -1,0 +1,1 @@
+"""Runtime of the target-group updater Lambda (stdlib and boto3 only)."""

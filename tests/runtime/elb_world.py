@@ -1,0 +1,104 @@
+"""A moto world for the updater: a VPC, an NLB and IP target groups, plus a fake resolver.
+
+Shared by the adapter tests and ``scripts/bench_target_updater.py``. Call it inside
+``moto.mock_aws()``.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import boto3
+
+if TYPE_CHECKING:
+    from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
+
+REGION = "eu-west-1"
+VPC_CIDR = "10.40.0.0/16"
+
+
+def elbv2_client() -> ElasticLoadBalancingv2Client:
+    """An ELBv2 client (moto answers it inside ``mock_aws``)."""
+    return boto3.client("elbv2", region_name=REGION)
+
+
+def target_groups(count: int, port: int = 5432) -> list[str]:
+    """``count`` IP target groups behind one internal NLB; their ARNs."""
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = ec2.create_vpc(CidrBlock=VPC_CIDR)["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.40.1.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]
+    elbv2 = elbv2_client()
+    balancer = elbv2.create_load_balancer(
+        Name="nlb", Subnets=[subnet["SubnetId"]], Scheme="internal", Type="network"
+    )
+    arn = balancer["LoadBalancers"][0]["LoadBalancerArn"]
+    arns = []
+    for index in range(count):
+        group = elbv2.create_target_group(
+            Name=f"tg-{index}", Protocol="TCP", Port=port + index, VpcId=vpc, TargetType="ip"
+        )["TargetGroups"][0]["TargetGroupArn"]
+        elbv2.create_listener(
+            LoadBalancerArn=arn,
+            Protocol="TCP",
+            Port=port + index,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": group}],
+        )
+        arns.append(group)
+    return arns
+
+
+def registered(elbv2: ElasticLoadBalancingv2Client, arn: str) -> set[tuple[str, int]]:
+    """The target group's targets as (address, port)."""
+    health = elbv2.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]
+    return {(d["Target"]["Id"], d["Target"]["Port"]) for d in health}
+
+
+@dataclass
+class CallCounter:
+    """Counts the AWS API calls a client makes (every attempt, retries included)."""
+
+    calls: list[str] = field(default_factory=list)
+
+    def attach(self, client: Any) -> None:
+        client.meta.events.register("before-call", self._record)
+
+    def _record(self, model: Any, **_: Any) -> None:
+        self.calls.append(model.name)
+
+    def reset(self) -> None:
+        self.calls.clear()
+
+
+@dataclass
+class FakeResolver:
+    """Answers from a table, or raises; counts its calls. ``answers`` may change between calls."""
+
+    answers: dict[str, list[str]]
+    failures: dict[str, list[OSError | None]] = field(default_factory=dict)
+    calls: int = 0
+
+    def __call__(self, hostname: str, port: int, family: int) -> Iterable[str]:
+        self.calls += 1
+        queued = self.failures.get(hostname)
+        if queued:
+            failure = queued.pop(0)
+            if failure is not None:
+                raise failure
+        want_v6 = family == socket.AF_INET6
+        return [a for a in self.answers.get(hostname, []) if (":" in a) == want_v6]
+
+
+def switching_resolver(
+    hostname: str, before: list[str], after: list[str], switch_at: float, clock: Callable[[], float]
+) -> Callable[[str, int, int], list[str]]:
+    """A resolver that answers ``before`` until ``clock()`` reaches ``switch_at``, then ``after``."""
+
+    def resolve(name: str, port: int, family: int) -> list[str]:
+        if name != hostname or family != socket.AF_INET:
+            return []
+        return list(after if clock() >= switch_at else before)
+
+    return resolve
