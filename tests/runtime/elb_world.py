@@ -25,29 +25,46 @@ def elbv2_client() -> ElasticLoadBalancingv2Client:
     return boto3.client("elbv2", region_name=REGION)
 
 
-def target_groups(count: int, port: int = 5432) -> list[str]:
-    """``count`` IP target groups behind one internal NLB; their ARNs."""
-    ec2 = boto3.client("ec2", region_name=REGION)
-    vpc = ec2.create_vpc(CidrBlock=VPC_CIDR)["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.40.1.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]
-    elbv2 = elbv2_client()
-    balancer = elbv2.create_load_balancer(
-        Name="nlb", Subnets=[subnet["SubnetId"]], Scheme="internal", Type="network"
-    )
-    arn = balancer["LoadBalancers"][0]["LoadBalancerArn"]
-    arns = []
-    for index in range(count):
-        group = elbv2.create_target_group(
-            Name=f"tg-{index}", Protocol="TCP", Port=port + index, VpcId=vpc, TargetType="ip"
-        )["TargetGroups"][0]["TargetGroupArn"]
-        elbv2.create_listener(
-            LoadBalancerArn=arn,
-            Protocol="TCP",
-            Port=port + index,
-            DefaultActions=[{"Type": "forward", "TargetGroupArn": group}],
+class World:
+    """A VPC with one internal NLB; target groups are added as tests need them.
+
+    Creating the VPC and the NLB is what costs time in moto, so one world serves many tests,
+    each with target groups of its own.
+    """
+
+    def __init__(self) -> None:
+        """Create the VPC, a subnet and the NLB."""
+        ec2 = boto3.client("ec2", region_name=REGION)
+        self.vpc_id = ec2.create_vpc(CidrBlock=VPC_CIDR)["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=self.vpc_id, CidrBlock="10.40.1.0/24", AvailabilityZone=f"{REGION}a")
+        balancer = elbv2_client().create_load_balancer(
+            Name="nlb", Subnets=[subnet["Subnet"]["SubnetId"]], Scheme="internal", Type="network"
         )
-        arns.append(group)
-    return arns
+        self.load_balancer_arn = balancer["LoadBalancers"][0]["LoadBalancerArn"]
+        self._created = 0
+
+    def target_groups(self, count: int) -> list[str]:
+        """``count`` new IP target groups, each behind a listener of the NLB; their ARNs."""
+        elbv2 = elbv2_client()
+        arns = []
+        for _ in range(count):
+            self._created += 1
+            group = elbv2.create_target_group(
+                Name=f"tg-{self._created}", Protocol="TCP", Port=5432, VpcId=self.vpc_id, TargetType="ip"
+            )["TargetGroups"][0]["TargetGroupArn"]
+            elbv2.create_listener(
+                LoadBalancerArn=self.load_balancer_arn,
+                Protocol="TCP",
+                Port=1000 + self._created,
+                DefaultActions=[{"Type": "forward", "TargetGroupArn": group}],
+            )
+            arns.append(group)
+        return arns
+
+
+def target_groups(count: int) -> list[str]:
+    """``count`` IP target groups behind one internal NLB in a new VPC; their ARNs."""
+    return World().target_groups(count)
 
 
 def registered(elbv2: ElasticLoadBalancingv2Client, arn: str) -> set[tuple[str, int]]:

@@ -24,9 +24,9 @@ from tests.runtime.elb_world import (
     VPC_CIDR,
     CallCounter,
     FakeResolver,
+    World,
     elbv2_client,
     registered,
-    target_groups,
 )
 
 HOST = "demo.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com"
@@ -53,16 +53,24 @@ class FakeClock:
         self.now += seconds
 
 
+@pytest.fixture(scope="module")
+def world() -> Iterator[World]:
+    """One moto world for the module: creating the VPC and the NLB is what costs time."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+        }.items():
+            patch.setenv(name, value)
+        with mock_aws():
+            yield World()
+
+
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        yield
+def aws(world: World) -> World:
+    """The shared world; each test creates target groups of its own in it."""
+    return world
 
 
 def settings_for(arns: list[str], port: int = 5432, **overrides: Any) -> Settings:
@@ -78,14 +86,14 @@ def run(
 
 
 class TestAgainstMoto:
-    def test_first_run_registers_with_port(self, aws: None) -> None:
-        (arn,) = target_groups(1)
+    def test_first_run_registers_with_port(self, aws: World) -> None:
+        (arn,) = aws.target_groups(1)
         client = elbv2_client()
         run(SCHEDULE, settings_for([arn]), client, FakeResolver({HOST: ["10.40.1.10"]}))
         assert registered(client, arn) == {("10.40.1.10", 5432)}
 
-    def test_failover_registers_new_then_deregisters_old(self, aws: None) -> None:
-        (arn,) = target_groups(1)
+    def test_failover_registers_new_then_deregisters_old(self, aws: World) -> None:
+        (arn,) = aws.target_groups(1)
         client = elbv2_client()
         client.register_targets(TargetGroupArn=arn, Targets=[{"Id": "10.40.1.10", "Port": 5432}])
         counter = CallCounter()
@@ -94,8 +102,8 @@ class TestAgainstMoto:
         assert registered(client, arn) == {("10.40.2.20", 5432)}
         assert counter.calls[:3] == ["DescribeTargetHealth", "RegisterTargets", "DeregisterTargets"]
 
-    def test_second_run_with_the_same_answer_makes_one_call_per_target_group(self, aws: None) -> None:
-        arns = target_groups(3)
+    def test_second_run_with_the_same_answer_makes_one_call_per_target_group(self, aws: World) -> None:
+        arns = aws.target_groups(3)
         client = elbv2_client()
         resolver = FakeResolver({HOST: ["10.40.1.10", "10.40.1.11"]})
         run(SCHEDULE, settings_for(arns), client, resolver)
@@ -105,21 +113,21 @@ class TestAgainstMoto:
         assert counter.calls == ["DescribeTargetHealth"] * 3
         assert not any(o.plan and o.plan.changes for o in outcomes)
 
-    def test_handles_several_mappings_in_one_invocation(self, aws: None) -> None:
-        arns = target_groups(2)
+    def test_handles_several_mappings_in_one_invocation(self, aws: World) -> None:
+        arns = aws.target_groups(2)
         client = elbv2_client()
         run(SCHEDULE, settings_for(arns), client, FakeResolver({HOST: ["10.40.1.10"]}))
         assert registered(client, arns[0]) == {("10.40.1.10", 5432)}
         assert registered(client, arns[1]) == {("10.40.1.10", 5433)}
 
-    def test_address_outside_the_vpc_is_registered(self, aws: None) -> None:
-        (arn,) = target_groups(1)
+    def test_address_outside_the_vpc_is_registered(self, aws: World) -> None:
+        (arn,) = aws.target_groups(1)
         client = elbv2_client()
         run(SCHEDULE, settings_for([arn]), client, FakeResolver({HOST: ["192.168.7.7"]}))
         assert registered(client, arn) == {("192.168.7.7", 5432)}
 
-    def test_union_of_round_robin_answers(self, aws: None) -> None:
-        (arn,) = target_groups(1)
+    def test_union_of_round_robin_answers(self, aws: World) -> None:
+        (arn,) = aws.target_groups(1)
         client = elbv2_client()
         answers = [["10.40.1.10"], ["10.40.1.11"], ["10.40.1.10"]]
 
@@ -129,8 +137,8 @@ class TestAgainstMoto:
         run(SCHEDULE, settings_for([arn]), client, round_robin)
         assert registered(client, arn) == {("10.40.1.10", 5432), ("10.40.1.11", 5432)}
 
-    def test_removal_cap_spreads_removals_over_runs(self, aws: None) -> None:
-        (arn,) = target_groups(1)
+    def test_removal_cap_spreads_removals_over_runs(self, aws: World) -> None:
+        (arn,) = aws.target_groups(1)
         client = elbv2_client()
         client.register_targets(
             TargetGroupArn=arn, Targets=[{"Id": f"10.40.3.{i}", "Port": 5432} for i in range(1, 5)]
@@ -143,9 +151,9 @@ class TestAgainstMoto:
         assert registered(client, arn) == {("10.40.1.10", 5432)}
 
     def test_logs_one_json_line_per_decision_and_metrics_in_our_namespace(
-        self, aws: None, capsys: pytest.CaptureFixture[str]
+        self, aws: World, capsys: pytest.CaptureFixture[str]
     ) -> None:
-        (arn,) = target_groups(1)
+        (arn,) = aws.target_groups(1)
         run(SCHEDULE, settings_for([arn]), elbv2_client(), FakeResolver({HOST: ["10.40.1.10"]}))
         lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
         decision, metrics = lines
@@ -166,8 +174,8 @@ class TestAgainstMoto:
 
 
 class TestFailoverEvents:
-    def test_waits_for_the_answer_to_change(self, aws: None) -> None:
-        (arn,) = target_groups(1)
+    def test_waits_for_the_answer_to_change(self, aws: World) -> None:
+        (arn,) = aws.target_groups(1)
         client = elbv2_client()
         client.register_targets(TargetGroupArn=arn, Targets=[{"Id": "10.40.1.10", "Port": 5432}])
         clock = FakeClock()
@@ -180,8 +188,8 @@ class TestFailoverEvents:
         assert registered(client, arn) == {("10.40.2.20", 5432)}
         assert 4 <= clock.now <= 5
 
-    def test_gives_up_waiting_after_the_bound_and_changes_nothing(self, aws: None) -> None:
-        (arn,) = target_groups(1)
+    def test_gives_up_waiting_after_the_bound_and_changes_nothing(self, aws: World) -> None:
+        (arn,) = aws.target_groups(1)
         client = elbv2_client()
         client.register_targets(TargetGroupArn=arn, Targets=[{"Id": "10.40.1.10", "Port": 5432}])
         clock = FakeClock()
@@ -190,8 +198,8 @@ class TestFailoverEvents:
         assert clock.now == pytest.approx(10)
         assert registered(client, arn) == {("10.40.1.10", 5432)}
 
-    def test_one_wait_budget_for_all_mappings(self, aws: None) -> None:
-        arns = target_groups(3)
+    def test_one_wait_budget_for_all_mappings(self, aws: World) -> None:
+        arns = aws.target_groups(3)
         client = elbv2_client()
         clock = FakeClock()
         settings = settings_for(arns, failover_wait_seconds=10)
@@ -200,8 +208,8 @@ class TestFailoverEvents:
         run(FAILOVER, settings, client, FakeResolver({HOST: ["10.40.1.10"]}), clock)
         assert clock.now <= 10.5  # not 3 x 10 s
 
-    def test_scheduled_runs_do_not_wait(self, aws: None) -> None:
-        (arn,) = target_groups(1)
+    def test_scheduled_runs_do_not_wait(self, aws: World) -> None:
+        (arn,) = aws.target_groups(1)
         client = elbv2_client()
         client.register_targets(TargetGroupArn=arn, Targets=[{"Id": "10.40.1.10", "Port": 5432}])
         clock = FakeClock()
@@ -224,8 +232,8 @@ class TestFailoverEvents:
 
 
 class TestFaults:
-    def setup_group(self) -> tuple[str, Any]:
-        (arn,) = target_groups(1)
+    def setup_group(self, aws: World) -> tuple[str, Any]:
+        (arn,) = aws.target_groups(1)
         client = elbv2_client()
         client.register_targets(TargetGroupArn=arn, Targets=[{"Id": "10.40.1.10", "Port": 5432}])
         return arn, client
@@ -239,24 +247,24 @@ class TestFaults:
         ],
         ids=["nxdomain", "servfail", "timeout"],
     )
-    def test_resolution_failure_raises_and_keeps_every_target(self, aws: None, error: OSError) -> None:
-        arn, client = self.setup_group()
+    def test_resolution_failure_raises_and_keeps_every_target(self, aws: World, error: OSError) -> None:
+        arn, client = self.setup_group(aws)
         resolver = FakeResolver({HOST: ["10.40.2.20"]}, failures={HOST: [error] * 3})
         with pytest.raises(UpdateFailedError, match="resolved to no address") as caught:
             run(SCHEDULE, settings_for([arn]), client, resolver)
         assert isinstance(caught.value.__cause__, ResolutionError)
         assert registered(client, arn) == {("10.40.1.10", 5432)}
 
-    def test_empty_answer_raises_and_keeps_every_target(self, aws: None) -> None:
-        arn, client = self.setup_group()
+    def test_empty_answer_raises_and_keeps_every_target(self, aws: World) -> None:
+        arn, client = self.setup_group(aws)
         with pytest.raises(UpdateFailedError, match="resolved to no address"):
             run(SCHEDULE, settings_for([arn]), client, FakeResolver({HOST: []}))
         assert registered(client, arn) == {("10.40.1.10", 5432)}
 
     def test_partial_answers_use_what_did_resolve(
-        self, aws: None, capsys: pytest.CaptureFixture[str]
+        self, aws: World, capsys: pytest.CaptureFixture[str]
     ) -> None:
-        arn, client = self.setup_group()
+        arn, client = self.setup_group(aws)
         resolver = FakeResolver(
             {HOST: ["10.40.2.20"]}, failures={HOST: [socket.gaierror(socket.EAI_AGAIN, "again"), None, None]}
         )
@@ -265,9 +273,9 @@ class TestFaults:
         decision = json.loads(capsys.readouterr().out.splitlines()[0])
         assert "again" in decision["resolution_notes"][0]
 
-    def test_missing_target_group_raises_but_others_are_updated(self, aws: None) -> None:
-        (arn,) = target_groups(1)
-        missing = arn.replace("targetgroup/tg-0/", "targetgroup/gone/")
+    def test_missing_target_group_raises_but_others_are_updated(self, aws: World) -> None:
+        (arn,) = aws.target_groups(1)
+        missing = arn.replace("targetgroup/tg-", "targetgroup/gone-")
         client = elbv2_client()
         settings = Settings(
             mappings=(TargetMapping(HOST, missing, 5432), TargetMapping(HOST, arn, 5432)),
