@@ -11,7 +11,7 @@ from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_route53_targets as route53_targets
 from constructs import Construct
 
-from ._subnets import one_private_subnet_per_az
+from ._network import closed_security_group, one_private_subnet_per_az
 from ._validation import (
     dns_name_problem,
     domain_contains,
@@ -126,13 +126,8 @@ class ConsumerInterfaceEndpoint(Construct):
                 dns_record_ip_type=dns_record_ip_type,
             ),
         )
-        self.security_group = ec2.SecurityGroup(
-            self,
-            "SecurityGroup",
-            vpc=vpc,
-            description="privatelink-cdk interface endpoint: ingress from named peers only",
-            allow_all_outbound=False,
-            allow_all_ipv6_outbound=False,
+        self.security_group = closed_security_group(
+            self, vpc, description="privatelink-cdk interface endpoint: ingress from named peers only"
         )
         for peer in allowed_peers:
             for port in ports:

@@ -18,7 +18,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from ._function import create_key
-from ._subnets import one_private_subnet_per_az
+from ._network import closed_security_group, one_private_subnet_per_az
 from ._validation import (
     account_or_principal_problems,
     dns_name_problem,
@@ -214,13 +214,8 @@ class ProviderEndpointService(Construct):
         stack = Stack.of(self)
         port_list = list(ports)
 
-        self.security_group = ec2.SecurityGroup(
-            self,
-            "SecurityGroup",
-            vpc=vpc,
-            description="privatelink-cdk NLB: egress to the service ports in the VPC only",
-            allow_all_outbound=False,
-            allow_all_ipv6_outbound=False,
+        self.security_group = closed_security_group(
+            self, vpc, description="privatelink-cdk NLB: egress to the service ports in the VPC only"
         )
         self.load_balancer = elbv2.NetworkLoadBalancer(
             self,

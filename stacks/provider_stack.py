@@ -11,7 +11,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from privatelink_constructs import ProviderEndpointService, RdsTargetGroupUpdater
-from privatelink_constructs._subnets import one_private_subnet_per_az
+from privatelink_constructs._network import one_private_subnet_per_az
 
 from .common import RETENTION_DAYS, ConfiguredAzStack, build_vpc
 from .config import DatabaseConfig, HealthCheckConfig, ProviderConfig

@@ -65,6 +65,13 @@ def masked(template: Template) -> dict[str, Any]:
     return result
 
 
+def only(template: Template, resource_type: str) -> Mapping[str, Any]:
+    """The one resource of a type in the template; fails if there are none or several."""
+    found = template.find_resources(resource_type)
+    assert len(found) == 1, f"expected one {resource_type}, found {list(found)}"
+    return next(iter(found.values()))
+
+
 @pytest.fixture(scope="session")
 def cdk_json() -> dict[str, Any]:
     """cdk.json as loaded."""

@@ -23,6 +23,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from privatelink_constructs._function import create_key, python_function
+from privatelink_constructs._network import closed_security_group
 from privatelink_constructs._validation import dns_name_problem, port_problems, raise_if_problems
 
 __all__ = ["RDS_EVENT_CATEGORIES", "RdsTargetGroupUpdater", "UpdaterOptions"]
@@ -171,13 +172,8 @@ class RdsTargetGroupUpdater(Construct):
         self.security_group = None
         self.elb_endpoint = None
         if vpc_subnets is not None:
-            self.security_group = ec2.SecurityGroup(
-                self,
-                "SecurityGroup",
-                vpc=vpc,
-                description="privatelink-cdk target updater: HTTPS to the ELB API in the VPC",
-                allow_all_outbound=False,
-                allow_all_ipv6_outbound=False,
+            self.security_group = closed_security_group(
+                self, vpc, description="privatelink-cdk target updater: HTTPS to the ELB API in the VPC"
             )
             self.security_group.add_egress_rule(
                 ec2.Peer.ipv4(vpc.vpc_cidr_block), ec2.Port.tcp(443), "ELB API through an interface endpoint"

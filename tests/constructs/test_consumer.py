@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Match, Template
 
 from privatelink_constructs import ConsumerInterfaceEndpoint
-from tests.conftest import new_stack
+from tests.conftest import new_stack, only
 from tests.constructs.helpers import imported_vpc
 
 SERVICE = "com.amazonaws.vpce.eu-west-1.vpce-svc-0123456789abcdef0"
@@ -23,12 +22,6 @@ def consumer(stack: Stack | None = None, **overrides: Any) -> ConsumerInterfaceE
     arguments: dict[str, Any] = {"vpc": imported_vpc(stack), "service_name": SERVICE, "ports": [5432]}
     arguments.update(overrides)
     return ConsumerInterfaceEndpoint(stack, "Consumer", **arguments)
-
-
-def only(template: Template, resource_type: str) -> Mapping[str, Any]:
-    found = template.find_resources(resource_type)
-    assert len(found) == 1, f"expected one {resource_type}, found {list(found)}"
-    return next(iter(found.values()))
 
 
 @pytest.fixture(scope="module")

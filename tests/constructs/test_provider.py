@@ -12,19 +12,13 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk.assertions import Match, Template
 
 from privatelink_constructs import ProviderEndpointService
-from tests.conftest import new_stack
+from tests.conftest import new_stack, only
 from tests.constructs.helpers import VPC_CIDR, provider, zone
 
 
 def attributes(resource: Mapping[str, Any], key: str) -> dict[str, str]:
     """A load balancer's or target group's attributes as a plain mapping."""
     return {item["Key"]: item["Value"] for item in resource["Properties"][key]}
-
-
-def only(template: Template, resource_type: str) -> Mapping[str, Any]:
-    found = template.find_resources(resource_type)
-    assert len(found) == 1, f"expected one {resource_type}, found {list(found)}"
-    return next(iter(found.values()))
 
 
 @pytest.fixture(scope="module")

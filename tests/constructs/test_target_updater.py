@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 
 from privatelink_constructs import ProviderEndpointService, RdsTargetGroupUpdater
-from tests.conftest import new_stack
+from tests.conftest import new_stack, only
 from tests.constructs.helpers import provider
 
 HOST = "demo.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com"
@@ -46,12 +45,6 @@ def mappings_text(built: RdsTargetGroupUpdater) -> str:
     """The function's MAPPINGS variable as synthesized (tokens resolved to CloudFormation)."""
     function = only(Template.from_stack(Stack.of(built)), "AWS::Lambda::Function")
     return str(function["Properties"]["Environment"]["Variables"]["MAPPINGS"])
-
-
-def only(template: Template, resource_type: str) -> Mapping[str, Any]:
-    found = template.find_resources(resource_type)
-    assert len(found) == 1, f"expected one {resource_type}, found {list(found)}"
-    return next(iter(found.values()))
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,28 @@
+"""Network defaults shared by the constructs: subnet choice and closed security groups."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_ec2 as ec2
+from constructs import Construct
+
+__all__ = ["closed_security_group", "one_private_subnet_per_az"]
+
+
+def one_private_subnet_per_az(vpc: ec2.IVpc) -> ec2.SubnetSelection:
+    """Private subnets if the VPC has any, else isolated ones; one per AZ either way."""
+    subnet_type = (
+        ec2.SubnetType.PRIVATE_WITH_EGRESS if vpc.private_subnets else ec2.SubnetType.PRIVATE_ISOLATED
+    )
+    return ec2.SubnetSelection(subnet_type=subnet_type, one_per_az=True)
+
+
+def closed_security_group(scope: Construct, vpc: ec2.IVpc, *, description: str) -> ec2.SecurityGroup:
+    """A security group named ``SecurityGroup`` with no rule at all: callers open what they need."""
+    return ec2.SecurityGroup(
+        scope,
+        "SecurityGroup",
+        vpc=vpc,
+        description=description,
+        allow_all_outbound=False,
+        allow_all_ipv6_outbound=False,
+    )
