@@ -85,6 +85,8 @@ class ProviderEndpointService(Construct):
     """The endpoint service's ID (``vpce-svc-...``)."""
     service_name: str
     """What consumers connect to: ``com.amazonaws.vpce.<region>.vpce-svc-...``."""
+    service_arn: str
+    """The endpoint service's ARN, for IAM policies."""
     notification_topic: sns.ITopic | None
     """The topic receiving connection notifications, when notifications are on."""
     acceptor: ConnectionAcceptor | None
@@ -212,7 +214,6 @@ class ProviderEndpointService(Construct):
             ),
         )
         stack = Stack.of(self)
-        port_list = list(ports)
 
         self.security_group = closed_security_group(
             self, vpc, description="privatelink-cdk NLB: egress to the service ports in the VPC only"
@@ -246,7 +247,7 @@ class ProviderEndpointService(Construct):
             preserve_client_ip = False
         listeners: dict[int, elbv2.NetworkListener] = {}
         target_groups: dict[int, elbv2.NetworkTargetGroup] = {}
-        for port in port_list:
+        for port in ports:
             check = health_checks.get(port, health_check or default_health_check())
             target_group = elbv2.NetworkTargetGroup(
                 self,
@@ -295,7 +296,6 @@ class ProviderEndpointService(Construct):
             resource_name=self.service_id,
             arn_format=ArnFormat.SLASH_RESOURCE_NAME,
         )
-        """The endpoint service's ARN, for IAM policies."""
 
         ec2.CfnVPCEndpointServicePermissions(
             self,

@@ -632,6 +632,8 @@ def _consumer(s: _Section) -> ConsumerConfig:
             f"{s.at('dns_record_ip_type')}: {config.dns_record_ip_type!r} records need an endpoint with "
             "IPv6 addresses; set ip_address_type: dualstack or ipv6"
         )
+    if config.ip_address_type in ("dualstack", "ipv6") and not config.vpc.existing and not config.vpc.ipv6:
+        s.add(f"{s.at('ip_address_type')}: {config.ip_address_type!r} needs IPv6 subnets; set vpc.ipv6: true")
     _retention_problem(s, config.log_retention_days)
     _az_problems(s, config.env, config.vpc)
     return config

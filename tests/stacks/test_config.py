@@ -226,6 +226,7 @@ FOREIGN = "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0"
             "consumers[0].private_hosted_zone.records[0]: 'db.example.org' is not in the zone 'example.com'",
         ),
         ({"ip_address_type": "ipv5"}, "consumers[0].ip_address_type: 'ipv5' is not one of"),
+        ({"ip_address_type": "dualstack"}, "consumers[0].ip_address_type: 'dualstack' needs IPv6 subnets"),
         (
             {"dns_record_ip_type": "ipv6"},
             "consumers[0].dns_record_ip_type: 'ipv6' records need an endpoint with IPv6",
