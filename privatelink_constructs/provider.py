@@ -376,13 +376,15 @@ class ProviderEndpointService(Construct):
                 conditions=account_condition,
             )
         )
+        # SNS calls KMS on the publisher's behalf. The key serves this construct only, and the topic
+        # policy above already limits who publishes, so the key statement carries no condition that
+        # the service might not send.
         key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="EndpointServiceNotifications",
                 principals=[vpce],
                 actions=["kms:GenerateDataKey*", "kms:Decrypt"],
                 resources=["*"],
-                conditions=account_condition,
             )
         )
         return topic

@@ -306,7 +306,25 @@ class TestNotifications:
                 }
             },
         )
-        template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+        template.has_resource_properties(
+            "AWS::KMS::Key",
+            {
+                "EnableKeyRotation": True,
+                "KeyPolicy": {
+                    "Statement": Match.array_with(
+                        [
+                            Match.object_like(
+                                {
+                                    "Sid": "EndpointServiceNotifications",
+                                    "Principal": {"Service": "vpce.amazonaws.com"},
+                                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                                }
+                            )
+                        ]
+                    )
+                },
+            },
+        )
 
     def test_all_four_events_by_default(self) -> None:
         built = provider(connection_notifications=True)
