@@ -671,6 +671,18 @@ def _consumers(root: _Section, provider: ProviderConfig | None) -> tuple[Consume
                     f"{where}.service_name: required when the consumer's env differs from the "
                     "provider's (a cross-stack reference works within one account and region)"
                 )
+        if consumer.linked and provider is not None:
+            unknown = sorted(set(consumer.ports) - set(provider.ports))
+            if unknown:
+                root.add(
+                    f"{where}.ports: {unknown} are not ports of this app's provider {list(provider.ports)}"
+                )
+            if consumer.private_dns_enabled and provider.private_dns_name is None:
+                root.add(
+                    f"{where}.private_dns_enabled: this app's provider has no private_dns_name, so "
+                    "CloudFormation would fail the endpoint; set provider.private_dns_name or use "
+                    "private_hosted_zone"
+                )
         ports = consumer.ports or (provider.ports if provider is not None and consumer.linked else ())
         named.append(replace(consumer, stack_name=stack_name, ports=ports))
     return tuple(named)

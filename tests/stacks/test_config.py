@@ -248,6 +248,28 @@ def test_reports_consumer_problem_with_its_path(consumer: dict[str, Any], proble
     assert any(p.startswith(problem) for p in problems), problems
 
 
+def test_linked_consumer_ports_must_be_the_providers() -> None:
+    problems = problems_of({"provider": {"ports": [5432]}, "consumers": [{"ports": [5432, 3306]}]})
+    assert problems == ["consumers[0].ports: [3306] are not ports of this app's provider [5432]"]
+
+
+def test_linked_consumer_private_dns_needs_the_providers_name() -> None:
+    problems = problems_of({"provider": {}, "consumers": [{"private_dns_enabled": True}]})
+    assert problems[0].startswith(
+        "consumers[0].private_dns_enabled: this app's provider has no private_dns_name"
+    )
+    config = parse_config(
+        {
+            "provider": {
+                "private_dns_name": "db.example.com",
+                "public_hosted_zone": {"zone_id": "Z1", "zone_name": "example.com"},
+            },
+            "consumers": [{"private_dns_enabled": True}],
+        }
+    )
+    assert config.consumers[0].private_dns_enabled
+
+
 def test_linked_consumer_needs_a_provider() -> None:
     problems = problems_of({"consumers": [{}]})
     assert problems == ["consumers[0].service_name: required, since this app has no provider section"]
