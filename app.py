@@ -13,9 +13,12 @@ from aws_cdk import App
 from stacks import ConfigError, build_app, load_config, with_nag
 
 
-def main() -> int:
-    """Validate the config, build every stack with cdk-nag on, synthesize."""
-    app = App()
+def main(app: App | None = None) -> int:
+    """Validate the config, build every stack with cdk-nag on, synthesize.
+
+    ``app`` defaults to a new ``App()``, which reads the context the CDK CLI passes.
+    """
+    app = app or App()
     try:
         config = load_config(app.node.try_get_context)
     except ConfigError as error:
