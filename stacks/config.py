@@ -315,6 +315,16 @@ class _Section:
                 self.problems.append(f"{self.at(key)}[{index}]: expected {what}, got {_describe(item)}")
         return items
 
+    def each(self, key: str, reader: Callable[[_Section], _T]) -> list[_T]:
+        """Read a list of mappings, each with ``reader``; a missing or null list is empty."""
+        value = self.raw(key)
+        if value is _MISSING or value is None:
+            return []
+        if not isinstance(value, list):
+            self.problems.append(f"{self.at(key)}: expected a list, got {_describe(value)}")
+            return []
+        return [reader(_Section(item, f"{self.at(key)}[{i}]", self.problems)) for i, item in enumerate(value)]
+
     def section(self, key: str) -> _Section | None:
         value = self.raw(key)
         if value is _MISSING or value is None:
@@ -589,15 +599,6 @@ def _private_zone(s: _Section) -> PrivateZoneConfig:
 
 def _consumer(s: _Section) -> ConsumerConfig:
     d = ConsumerConfig()
-    peers_raw = s.raw("allowed_peers")
-    peers: list[PeerConfig] = []
-    if isinstance(peers_raw, list):
-        peers = [
-            _peer(_Section(item, f"{s.at('allowed_peers')}[{i}]", s.problems))
-            for i, item in enumerate(peers_raw)
-        ]
-    elif peers_raw is not _MISSING:
-        s.add(f"{s.at('allowed_peers')}: expected a list, got {_describe(peers_raw)}")
     config = ConsumerConfig(
         stack_name=s.string("stack_name", ""),
         name=s.optional_string("name"),
@@ -606,7 +607,7 @@ def _consumer(s: _Section) -> ConsumerConfig:
         service_name=s.optional_string("service_name"),
         service_region=s.optional_string("service_region"),
         ports=s.integers("ports", ()),
-        allowed_peers=tuple(peers),
+        allowed_peers=tuple(s.each("allowed_peers", _peer)),
         private_dns_enabled=s.boolean("private_dns_enabled", d.private_dns_enabled),
         private_hosted_zone=s.read("private_hosted_zone", _private_zone, None),
         ip_address_type=_optional_choice(s, "ip_address_type", ("ipv4", "dualstack", "ipv6")),
@@ -648,13 +649,7 @@ def _optional_choice(s: _Section, key: str, choices: Sequence[str]) -> str | Non
 
 
 def _consumers(root: _Section, provider: ProviderConfig | None) -> tuple[ConsumerConfig, ...]:
-    raw = root.raw("consumers")
-    if raw is _MISSING or raw is None:
-        return ()
-    if not isinstance(raw, list):
-        root.add(f"consumers: expected a list, got {_describe(raw)}")
-        return ()
-    consumers = [_consumer(_Section(item, f"consumers[{i}]", root.problems)) for i, item in enumerate(raw)]
+    consumers = root.each("consumers", _consumer)
     named: list[ConsumerConfig] = []
     for index, consumer in enumerate(consumers):
         where = f"consumers[{index}]"

@@ -300,3 +300,7 @@ def test_several_consumers_need_names_and_unique_stacks() -> None:
     problems = problems_of({"provider": {}, "consumers": [{}, {"name": "a", "stack_name": "ProviderStack"}]})
     assert "consumers[0].name: required when there are several consumers (it names the stack)" in problems
     assert "stack names must be unique, got ['ProviderStack'] more than once" in problems
+
+
+def test_consumers_must_be_a_list() -> None:
+    assert "consumers: expected a list, got a dict" in problems_of({"provider": {}, "consumers": {"name": "a"}})
