@@ -8,6 +8,7 @@ that are unresolved CDK tokens are accepted: they can only be judged at deploy t
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable, Sequence
 
@@ -23,6 +24,7 @@ __all__ = [
     "raise_if_problems",
     "region_problem",
     "service_name_problem",
+    "target_cidr_problem",
     "to_principal_arn",
 ]
 
@@ -152,6 +154,19 @@ def service_name_problem(name: str, value: str) -> str | None:
             f"{name}: {value!r} is not an endpoint service name; expected "
             "com.amazonaws.vpce.<region>.vpce-svc-<17 hex digits>"
         )
+    return None
+
+
+def target_cidr_problem(name: str, cidr: str) -> str | None:
+    """Check a CIDR block of clients or targets: valid, and not the whole address space."""
+    if _is_token(cidr):
+        return None
+    try:
+        network = ipaddress.ip_network(cidr, strict=False)
+    except (TypeError, ValueError):
+        return f"{name}: {cidr!r} is not a CIDR block (like '10.60.0.0/16')"
+    if network.prefixlen == 0:
+        return f"{name}: {cidr!r} would allow every address; name the networks you mean"
     return None
 
 

@@ -26,6 +26,7 @@ from ._validation import (
     port_problems,
     raise_if_problems,
     region_problem,
+    target_cidr_problem,
     to_principal_arn,
 )
 from .connection_acceptor import ConnectionAcceptor
@@ -119,6 +120,7 @@ class ProviderEndpointService(Construct):
         deregistration_delay: Duration | None = None,
         connection_termination: bool = False,
         enforce_security_group_inbound_rules_on_private_link_traffic: bool = False,
+        target_cidrs: Sequence[str] = (),
         ip_address_type: elbv2.IpAddressType = elbv2.IpAddressType.IPV4,
         deletion_protection: bool = False,
         access_logs_bucket: s3.IBucket | None = None,
@@ -159,6 +161,9 @@ class ProviderEndpointService(Construct):
             managed-database vendors require) and to the ELB default for other target types.
         :param deregistration_delay: How long a deregistered target keeps its connections.
             Defaults to the ELB default of 300 seconds.
+        :param target_cidrs: CIDRs outside the VPC where targets live (a peered VPC, on-premises):
+            the NLB's security group may reach them on the service and health-check ports.
+            Defaults to none: targets in the VPC only.
         :param connection_termination: Close connections to a deregistered target at the end of
             the deregistration delay. Defaults to off.
         :param enforce_security_group_inbound_rules_on_private_link_traffic: Evaluate the NLB
@@ -210,6 +215,7 @@ class ProviderEndpointService(Construct):
                 public_hosted_zone=public_hosted_zone,
                 notification_events=notification_events,
                 access_logs_bucket=access_logs_bucket,
+                target_cidrs=target_cidrs,
                 region=Stack.of(self).region,
             ),
         )
@@ -269,12 +275,17 @@ class ProviderEndpointService(Construct):
                 default_target_groups=[target_group],
             )
             target_groups[port] = target_group
-            for egress_port in {port, *_health_check_port(check)}:
+            for egress_port in sorted({port, *_health_check_port(check)}):
                 self.security_group.add_egress_rule(
                     ec2.Peer.ipv4(vpc.vpc_cidr_block),
                     ec2.Port.tcp(egress_port),
                     f"To targets on port {egress_port} in the VPC",
                 )
+                for cidr in target_cidrs:
+                    peer = ec2.Peer.ipv6(cidr) if ":" in cidr else ec2.Peer.ipv4(cidr)
+                    self.security_group.add_egress_rule(
+                        peer, ec2.Port.tcp(egress_port), f"To targets on port {egress_port} in {cidr}"
+                    )
         self.listeners = listeners
         self.target_groups = target_groups
 
@@ -465,6 +476,7 @@ def _argument_problems(
     public_hosted_zone: route53.IPublicHostedZone | None,
     notification_events: Sequence[str],
     access_logs_bucket: s3.IBucket | None,
+    target_cidrs: Sequence[str],
     region: str,
 ) -> list[str]:
     problems = port_problems("ports", ports)
@@ -517,6 +529,10 @@ def _argument_problems(
                 f"notification_events[{index}]: {event!r} is not allowed; "
                 f"expected one of {list(CONNECTION_EVENTS)}"
             )
+    for index, cidr in enumerate(target_cidrs):
+        problem = target_cidr_problem(f"target_cidrs[{index}]", cidr)
+        if problem:
+            problems.append(problem)
     if access_logs_bucket is not None and Token.is_unresolved(region):
         problems.append(
             "access_logs_bucket: NLB access logs need a stack with a concrete region "

@@ -27,6 +27,7 @@ from privatelink_constructs._validation import (
     port_problems,
     region_problem,
     service_name_problem,
+    target_cidr_problem,
 )
 from privatelink_constructs.provider import CONNECTION_EVENTS
 
@@ -170,6 +171,8 @@ class ProviderConfig:
     deregistration_delay_seconds: int | None = None
     connection_termination: bool = False
     enforce_security_group_inbound_rules_on_private_link_traffic: bool = False
+    target_cidrs: tuple[str, ...] = ()
+    """Networks outside the VPC where targets live (a peered VPC): the NLB may reach them."""
     contributor_insights: bool = False
     health_check: HealthCheckConfig = HealthCheckConfig()
     private_dns_name: str | None = None
@@ -484,6 +487,7 @@ def _provider(s: _Section) -> ProviderConfig:
             "enforce_security_group_inbound_rules_on_private_link_traffic",
             d.enforce_security_group_inbound_rules_on_private_link_traffic,
         ),
+        target_cidrs=s.strings("target_cidrs"),
         contributor_insights=s.boolean("contributor_insights", d.contributor_insights),
         health_check=s.read("health_check", _health_check, d.health_check),
         private_dns_name=s.optional_string("private_dns_name"),
@@ -500,6 +504,8 @@ def _provider(s: _Section) -> ProviderConfig:
         )
     for problem in port_problems(s.at("ports"), config.ports):
         s.add(problem)
+    for index, cidr in enumerate(config.target_cidrs):
+        s.add(target_cidr_problem(f"{s.at('target_cidrs')}[{index}]", cidr))
     _retention_problem(s, config.log_retention_days)
     _az_problems(s, config.env, config.vpc)
     for key, principals, allow_all, arns in (
@@ -567,15 +573,7 @@ def _peer(s: _Section) -> PeerConfig:
     if len(given) != 1:
         s.add(f"{s.path}: give exactly one of cidr, security_group_id, prefix_list_id (got {len(given)})")
     if peer.cidr is not None:
-        try:
-            network = ipaddress.ip_network(peer.cidr)
-            if network.prefixlen == 0:
-                s.add(
-                    f"{s.at('cidr')}: {peer.cidr!r} would open the endpoint to every address; "
-                    "name your clients' CIDRs"
-                )
-        except ValueError:
-            s.add(f"{s.at('cidr')}: {peer.cidr!r} is not a CIDR block (like '10.60.0.0/16')")
+        s.add(target_cidr_problem(s.at("cidr"), peer.cidr))
     if peer.security_group_id is not None and not re.match(r"^sg-[0-9a-f]{8,17}$", peer.security_group_id):
         s.add(f"{s.at('security_group_id')}: {peer.security_group_id!r} is not a security group ID")
     if peer.prefix_list_id is not None and not re.match(r"^pl-[0-9a-f]{8,17}$", peer.prefix_list_id):

@@ -111,6 +111,7 @@ class ProviderStack(ConfiguredAzStack):
             enforce_security_group_inbound_rules_on_private_link_traffic=(
                 config.enforce_security_group_inbound_rules_on_private_link_traffic
             ),
+            target_cidrs=config.target_cidrs,
             contributor_insights=config.contributor_insights,
             health_check=health_check(config.health_check),
             private_dns_name=config.private_dns_name,

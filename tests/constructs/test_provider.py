@@ -440,6 +440,16 @@ class TestConnections:
             for rule in group["Properties"]["SecurityGroupEgress"]
         ]
 
+    def test_target_cidrs_open_egress_to_targets_outside_the_vpc(self) -> None:
+        built = provider(target_cidrs=["192.168.0.0/16", "2001:db8::/56"])
+        group = only(Template.from_stack(Stack.of(built)), "AWS::EC2::SecurityGroup")
+        egress = group["Properties"]["SecurityGroupEgress"]
+        assert {(r.get("CidrIp") or r.get("CidrIpv6"), r["FromPort"]) for r in egress} == {
+            (VPC_CIDR, 5432),
+            ("192.168.0.0/16", 5432),
+            ("2001:db8::/56", 5432),
+        }
+
     def test_enforcing_inbound_rules_is_an_explicit_choice(self) -> None:
         built = provider(enforce_security_group_inbound_rules_on_private_link_traffic=True)
         template = Template.from_stack(Stack.of(built))

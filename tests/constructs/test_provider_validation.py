@@ -79,6 +79,8 @@ PATH = "Test/Provider: "
             {"target_type": elbv2.TargetType.LAMBDA},
             "target_type: TargetType.LAMBDA is not allowed; expected IP, INSTANCE or ALB",
         ),
+        ({"target_cidrs": ["0.0.0.0/0"]}, "target_cidrs[0]: '0.0.0.0/0' would allow every address"),
+        ({"target_cidrs": ["peered"]}, "target_cidrs[0]: 'peered' is not a CIDR block"),
         (
             {"health_checks": {9999: elbv2.HealthCheck()}},
             "health_checks: ports [9999] are not among ports [5432]",

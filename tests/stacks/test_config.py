@@ -112,6 +112,27 @@ def test_nothing_to_build_is_an_error() -> None:
             {"deregistration_delay_seconds": 4000},
             "provider.deregistration_delay_seconds: 4000 is out of range",
         ),
+        ({"database": {"hostname": "db_1"}}, "provider.database.hostname: 'db_1' is not a DNS name"),
+        ({"database": {}}, "provider.database.hostname: '' is not a DNS name"),
+        (
+            {"database": {"hostname": "db.example.com", "create_elb_endpoint": True}},
+            "provider.database.create_elb_endpoint: the endpoint is for an updater in the VPC; "
+            "set in_vpc: true",
+        ),
+        (
+            {"database": {"hostname": "db.example.com", "failover_wait_seconds": 600}},
+            "provider.database.failover_wait_seconds: 600 is out of range (0-300)",
+        ),
+        (
+            {"database": {"hostname": "db.example.com", "alarm_topic_arn": "ops"}},
+            "provider.database.alarm_topic_arn: 'ops' is not an SNS topic ARN",
+        ),
+        (
+            {"database": {"hostname": "db.example.com"}, "target_type": "instance"},
+            "provider.database: the updater registers IP targets; set target_type: ip (got instance)",
+        ),
+        ({"target_cidrs": ["::/0"]}, "provider.target_cidrs[0]: '::/0' would allow every address"),
+        ({"target_cidrs": ["10.1.0.0/40"]}, "provider.target_cidrs[0]: '10.1.0.0/40' is not a CIDR block"),
     ],
 )
 def test_reports_problem_with_its_path(provider: dict[str, Any], problem: str) -> None:
@@ -206,11 +227,11 @@ FOREIGN = "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0"
         ({"service_name": FOREIGN, "ports": [0]}, "consumers[0].ports[0]: 0 is not a TCP port"),
         (
             {"allowed_peers": [{"cidr": "0.0.0.0/0"}]},
-            "consumers[0].allowed_peers[0].cidr: '0.0.0.0/0' would open",
+            "consumers[0].allowed_peers[0].cidr: '0.0.0.0/0' would allow every address",
         ),
         (
             {"allowed_peers": [{"cidr": "10.0.0.0/33"}]},
-            "consumers[0].allowed_peers[0].cidr: '10.0.0.0/33' is not a CIDR",
+            "consumers[0].allowed_peers[0].cidr: '10.0.0.0/33' is not a CIDR block",
         ),
         (
             {"allowed_peers": [{}]},
@@ -303,4 +324,6 @@ def test_several_consumers_need_names_and_unique_stacks() -> None:
 
 
 def test_consumers_must_be_a_list() -> None:
-    assert "consumers: expected a list, got a dict" in problems_of({"provider": {}, "consumers": {"name": "a"}})
+    assert "consumers: expected a list, got a dict" in problems_of(
+        {"provider": {}, "consumers": {"name": "a"}}
+    )
