@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
-__all__ = ["closed_security_group", "one_private_subnet_per_az"]
+__all__ = ["cidr_peer", "closed_security_group", "one_private_subnet_per_az"]
 
 
 def one_private_subnet_per_az(vpc: ec2.IVpc) -> ec2.SubnetSelection:
@@ -26,3 +26,8 @@ def closed_security_group(scope: Construct, vpc: ec2.IVpc, *, description: str) 
         allow_all_outbound=False,
         allow_all_ipv6_outbound=False,
     )
+
+
+def cidr_peer(cidr: str) -> ec2.IPeer:
+    """The security-group peer of an IPv4 or IPv6 CIDR block."""
+    return ec2.Peer.ipv6(cidr) if ":" in cidr else ec2.Peer.ipv4(cidr)

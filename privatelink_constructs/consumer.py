@@ -239,7 +239,7 @@ def _argument_problems(
             problem = dns_name_problem(f"record_names[{index}]", name)
             if problem:
                 problems.append(problem)
-            elif not problem and not domain_contains(private_hosted_zone_name, name):
+            elif not domain_contains(private_hosted_zone_name, name):
                 problems.append(
                     f"record_names[{index}]: {name!r} is not in the zone {private_hosted_zone_name!r}"
                 )

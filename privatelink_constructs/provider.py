@@ -18,7 +18,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from ._function import create_key
-from ._network import closed_security_group, one_private_subnet_per_az
+from ._network import cidr_peer, closed_security_group, one_private_subnet_per_az
 from ._validation import (
     account_or_principal_problems,
     dns_name_problem,
@@ -282,9 +282,10 @@ class ProviderEndpointService(Construct):
                     f"To targets on port {egress_port} in the VPC",
                 )
                 for cidr in target_cidrs:
-                    peer = ec2.Peer.ipv6(cidr) if ":" in cidr else ec2.Peer.ipv4(cidr)
                     self.security_group.add_egress_rule(
-                        peer, ec2.Port.tcp(egress_port), f"To targets on port {egress_port} in {cidr}"
+                        cidr_peer(cidr),
+                        ec2.Port.tcp(egress_port),
+                        f"To targets on port {egress_port} in {cidr}",
                     )
         self.listeners = listeners
         self.target_groups = target_groups

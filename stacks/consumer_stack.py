@@ -7,6 +7,7 @@ from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from privatelink_constructs import ConsumerInterfaceEndpoint
+from privatelink_constructs._network import cidr_peer
 
 from .common import RETENTION_DAYS, ConfiguredAzStack, build_vpc
 from .config import ConsumerConfig, PeerConfig
@@ -82,7 +83,7 @@ class ConsumerStack(ConfiguredAzStack):
 
     def _peer(self, index: int, peer: PeerConfig) -> ec2.IPeer:
         if peer.cidr is not None:
-            return ec2.Peer.ipv6(peer.cidr) if ":" in peer.cidr else ec2.Peer.ipv4(peer.cidr)
+            return cidr_peer(peer.cidr)
         if peer.security_group_id is not None:
             return ec2.SecurityGroup.from_security_group_id(
                 self, f"Peer{index}", peer.security_group_id, allow_all_outbound=False, mutable=False
