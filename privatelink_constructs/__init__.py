@@ -1,9 +1,18 @@
-"""privatelink-cdk: AWS PrivateLink providers and consumers as CDK constructs."""
+"""privatelink-cdk: AWS PrivateLink providers and consumers as CDK constructs.
 
-from .connection_acceptor import ConnectionAcceptor
-from .consumer import ConsumerInterfaceEndpoint
-from .provider import CONNECTION_EVENTS, ProviderEndpointService, default_health_check
-from .target_updater import RDS_EVENT_CATEGORIES, RdsTargetGroupUpdater
+Names are imported on first use, so ``import privatelink_constructs.<module>`` of a module that
+needs no CDK (a Lambda runtime, the command line) does not load aws-cdk-lib.
+"""
+
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .connection_acceptor import ConnectionAcceptor
+    from .consumer import ConsumerInterfaceEndpoint
+    from .provider import CONNECTION_EVENTS, ProviderEndpointService, default_health_check
+    from .target_updater import RDS_EVENT_CATEGORIES, RdsTargetGroupUpdater
 
 __all__ = [
     "CONNECTION_EVENTS",
@@ -14,3 +23,16 @@ __all__ = [
     "RdsTargetGroupUpdater",
     "default_health_check",
 ]
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "CONNECTION_EVENTS": ".provider",
+        "RDS_EVENT_CATEGORIES": ".target_updater.construct",
+        "ConnectionAcceptor": ".connection_acceptor.construct",
+        "ConsumerInterfaceEndpoint": ".consumer",
+        "ProviderEndpointService": ".provider",
+        "RdsTargetGroupUpdater": ".target_updater.construct",
+        "default_health_check": ".provider",
+    },
+)

@@ -29,7 +29,7 @@ from ._validation import (
     target_cidr_problem,
     to_principal_arn,
 )
-from .connection_acceptor import ConnectionAcceptor
+from .connection_acceptor.construct import ConnectionAcceptor
 
 __all__ = ["CONNECTION_EVENTS", "ProviderEndpointService"]
 
