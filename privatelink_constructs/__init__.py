@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING
 from ._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from ._function import create_encryption_key
     from .connection_acceptor import ConnectionAcceptor
     from .consumer import ConsumerInterfaceEndpoint
-    from .provider import CONNECTION_EVENTS, ProviderEndpointService, default_health_check
+    from .provider import ProviderEndpointService, default_health_check
+    from .rules import CONNECTION_EVENTS
     from .target_updater import RDS_EVENT_CATEGORIES, RdsTargetGroupUpdater
 
 __all__ = [
@@ -21,18 +23,20 @@ __all__ = [
     "ConsumerInterfaceEndpoint",
     "ProviderEndpointService",
     "RdsTargetGroupUpdater",
+    "create_encryption_key",
     "default_health_check",
 ]
 
 __getattr__, __dir__ = lazy_exports(
     __name__,
     {
-        "CONNECTION_EVENTS": ".provider",
+        "CONNECTION_EVENTS": ".rules",
         "RDS_EVENT_CATEGORIES": ".target_updater.construct",
         "ConnectionAcceptor": ".connection_acceptor.construct",
         "ConsumerInterfaceEndpoint": ".consumer",
         "ProviderEndpointService": ".provider",
         "RdsTargetGroupUpdater": ".target_updater.construct",
+        "create_encryption_key": "._function",
         "default_health_check": ".provider",
     },
 )

@@ -18,7 +18,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-__all__ = ["LAMBDA_RUNTIME", "create_key", "python_function"]
+__all__ = ["LAMBDA_RUNTIME", "create_encryption_key", "python_function"]
 
 LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_14
 """The newest Python runtime of the pinned aws-cdk-lib."""
@@ -28,14 +28,25 @@ LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_14
 _ASSET_EXCLUDES = ["/*.py", "**/__pycache__", "**/*.pyc"]
 
 
-def create_key(scope: Construct, construct_id: str, *, description: str) -> kms.Key:
-    """A customer managed key with rotation on, usable by CloudWatch Logs in this region."""
+def create_encryption_key(
+    scope: Construct,
+    construct_id: str,
+    *,
+    description: str,
+    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+) -> kms.Key:
+    """A customer managed KMS key, rotation on, that CloudWatch Logs of this account and region may use.
+
+    One per stack serves every construct of this library (pass it as their ``encryption_key``);
+    ``ProviderEndpointService`` adds what its notification topic needs. ``removal_policy``
+    defaults to keeping the key: deleting it makes whatever it encrypted unreadable.
+    """
     key = kms.Key(
         scope,
         construct_id,
         description=description,
         enable_key_rotation=True,
-        removal_policy=RemovalPolicy.RETAIN,
+        removal_policy=removal_policy,
     )
     stack = Stack.of(scope)
     key.add_to_resource_policy(

@@ -5,36 +5,34 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import jsii
-from aws_cdk import Fn, Token
+from aws_cdk import Duration, Fn
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_route53_targets as route53_targets
 from constructs import Construct
 
 from ._network import closed_security_group, one_private_subnet_per_az
-from ._validation import (
-    dns_name_problem,
-    domain_contains,
-    port_problems,
+from .rules import (
+    ENDPOINT_DNS_RECORD_IP_TYPES,
+    ENDPOINT_IP_ADDRESS_TYPES,
+    Problem,
+    check_endpoint_ip_types,
+    check_ports,
+    check_private_zone,
+    check_service_name,
+    check_service_region,
+    endpoint_enum,
     raise_if_problems,
-    region_problem,
-    service_name_problem,
 )
 
-__all__ = ["ConsumerInterfaceEndpoint"]
+__all__ = ["ConsumerInterfaceEndpoint", "record_construct_id"]
 
-_IP_ADDRESS_TYPES = {
-    "ipv4": ec2.VpcEndpointIpAddressType.IPV4,
-    "dualstack": ec2.VpcEndpointIpAddressType.DUALSTACK,
-    "ipv6": ec2.VpcEndpointIpAddressType.IPV6,
-}
-_DNS_RECORD_IP_TYPES = {
-    "ipv4": ec2.VpcEndpointDnsRecordIpType.IPV4,
-    "dualstack": ec2.VpcEndpointDnsRecordIpType.DUALSTACK,
-    "ipv6": ec2.VpcEndpointDnsRecordIpType.IPV6,
-    "service-defined": ec2.VpcEndpointDnsRecordIpType.SERVICE_DEFINED,
-}
+METRICS_NAMESPACE = "AWS/PrivateLinkEndpoints"
+"""Where AWS PrivateLink publishes an interface endpoint's metrics."""
+
 _OPEN_TO_ALL = ("0.0.0.0/0", "::/0")
+_WITH_IPV6_RECORDS = (ec2.VpcEndpointDnsRecordIpType.DUALSTACK, ec2.VpcEndpointDnsRecordIpType.IPV6)
 
 
 @jsii.implements(ec2.IConnectable)
@@ -42,8 +40,9 @@ class ConsumerInterfaceEndpoint(Construct):
     """An interface VPC endpoint to a provider's service, with its own closed security group.
 
     The endpoint's security group has no inbound rule until you name peers in ``allowed_peers``
-    (or call ``connections.allow_from``): unlike ``ec2.InterfaceVpcEndpoint``'s default, it is not
-    opened to the whole VPC. It needs no outbound rule, and has none.
+    (or call ``add_allowed_peers`` or ``connections.allow_from``): unlike
+    ``ec2.InterfaceVpcEndpoint``'s default, it is not opened to the whole VPC. It needs no
+    outbound rule, and has none.
 
     Clients reach the service through ``dns_name`` (the endpoint's regional DNS name), through
     the provider's private DNS name when ``private_dns_enabled`` is True, or through names of your
@@ -57,12 +56,18 @@ class ConsumerInterfaceEndpoint(Construct):
     """The endpoint's ID (``vpce-...``): what providers ask their consumers for."""
     security_group: ec2.SecurityGroup
     """The endpoint's security group."""
+    ports: tuple[int, ...]
+    """The provider's TCP ports, each open to every allowed peer."""
+    service_name: str
+    """The provider's service name this endpoint connects to."""
     dns_entries: list[str]
     """The endpoint's DNS entries, each ``<hosted zone ID>:<DNS name>``, the regional one first."""
     dns_name: str
     """The endpoint's regional DNS name (``vpce-...vpce-svc-....<region>.vpce.amazonaws.com``)."""
     hosted_zone: route53.PrivateHostedZone | None
     """The private hosted zone, when ``private_hosted_zone_name`` is given."""
+    record_names: tuple[str, ...]
+    """The names in the private hosted zone that lead to the endpoint."""
 
     def __init__(
         self,
@@ -78,17 +83,18 @@ class ConsumerInterfaceEndpoint(Construct):
         private_hosted_zone_name: str | None = None,
         record_names: Sequence[str] = (),
         service_region: str | None = None,
-        ip_address_type: str | None = None,
-        dns_record_ip_type: str | None = None,
+        ip_address_type: ec2.VpcEndpointIpAddressType | str | None = None,
+        dns_record_ip_type: ec2.VpcEndpointDnsRecordIpType | str | None = None,
         lookup_supported_azs: bool = False,
     ) -> None:
         """Create the endpoint, its security group and, optionally, a private hosted zone.
 
         :param vpc: The consumer VPC.
         :param service_name: The provider's service name,
-            ``com.amazonaws.vpce.<region>.vpce-svc-<17 hex digits>``, or a token (for example the
-            provider stack's output in the same app).
+            ``com.amazonaws.vpce.<region>.vpce-svc-<17 hex digits>`` (``cn.com.amazonaws.vpce...``
+            in China), or a token (for example the provider stack's output in the same app).
         :param ports: The TCP ports the provider listens on; each is opened to every allowed peer.
+            With one port, it is also ``connections``' default port.
         :param subnets: Where the endpoint's network interfaces go, at most one per AZ. Defaults
             to one private or isolated subnet per AZ. The provider's service must be offered in
             those AZs, or the deploy fails; see ``lookup_supported_azs``.
@@ -102,12 +108,14 @@ class ConsumerInterfaceEndpoint(Construct):
         :param private_hosted_zone_name: Create a private hosted zone of this name in the VPC,
             for ``record_names``. Defaults to none.
         :param record_names: Names in that zone (``db.example.com``) that become alias records
-            to the endpoint's regional DNS name (A, and AAAA for IPv6 DNS records).
+            to the endpoint's regional DNS name (A, and AAAA for IPv6 DNS records). Each record's
+            logical ID follows its name, so reordering the list changes nothing.
         :param service_region: The provider's region, for a cross-region endpoint. Defaults to
             this stack's region.
-        :param ip_address_type: ``ipv4``, ``dualstack`` or ``ipv6``. Defaults to the EC2 default
-            (IPv4).
-        :param dns_record_ip_type: ``ipv4``, ``dualstack``, ``ipv6`` or ``service-defined``.
+        :param ip_address_type: ``VpcEndpointIpAddressType.IPV4``, ``DUALSTACK`` or ``IPV6`` (or
+            their names ``ipv4``, ``dualstack``, ``ipv6``). Defaults to the EC2 default (IPv4).
+        :param dns_record_ip_type: ``VpcEndpointDnsRecordIpType.IPV4``, ``DUALSTACK``, ``IPV6`` or
+            ``SERVICE_DEFINED`` (or ``ipv4``, ``dualstack``, ``ipv6``, ``service-defined``).
             Defaults to the EC2 default. IPv6 records need a dualstack or IPv6 endpoint.
         :param lookup_supported_azs: Look up the AZs the service is offered in and use only those.
             Defaults to off: it needs an account, a region and AWS credentials at synth time.
@@ -115,132 +123,162 @@ class ConsumerInterfaceEndpoint(Construct):
         super().__init__(scope, construct_id)
         raise_if_problems(
             self,
-            _argument_problems(
-                service_name=service_name,
-                ports=ports,
-                allowed_peers=allowed_peers,
-                private_hosted_zone_name=private_hosted_zone_name,
-                record_names=record_names,
-                service_region=service_region,
-                ip_address_type=ip_address_type,
-                dns_record_ip_type=dns_record_ip_type,
-            ),
+            [
+                *check_service_name(service_name),
+                *check_ports(ports, maximum=None),
+                *_peer_problems(allowed_peers),
+                *(check_service_region(service_name, service_region) if service_region is not None else []),
+                *check_endpoint_ip_types(ip_address_type, dns_record_ip_type),
+                *check_private_zone(private_hosted_zone_name, record_names),
+            ],
         )
+        self.ports = tuple(ports)
+        self.service_name = service_name
+        self.record_names = tuple(record_names)
+        address_type = endpoint_enum(ip_address_type, ENDPOINT_IP_ADDRESS_TYPES)
+        record_type = endpoint_enum(dns_record_ip_type, ENDPOINT_DNS_RECORD_IP_TYPES)
+
         self.security_group = closed_security_group(
             self, vpc, description="privatelink-cdk interface endpoint: ingress from named peers only"
         )
-        for peer in allowed_peers:
-            for port in ports:
+        self._connections = ec2.Connections(
+            security_groups=[self.security_group],
+            default_port=ec2.Port.tcp(self.ports[0]) if len(self.ports) == 1 else None,
+        )
+        self.add_allowed_peers(*allowed_peers)
+        self._add_endpoint(
+            vpc,
+            subnets=subnets,
+            private_dns_enabled=private_dns_enabled,
+            lookup_supported_azs=lookup_supported_azs,
+            service_region=service_region,
+            ip_address_type=address_type,
+            dns_record_ip_type=record_type,
+        )
+        self.hosted_zone = None
+        if private_hosted_zone_name is not None:
+            self._add_hosted_zone(vpc, private_hosted_zone_name, with_ipv6=record_type in _WITH_IPV6_RECORDS)
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """The endpoint's security group: ``connections.allow_from(peer, port)`` lets a client in.
+
+        Its default port is the service's port when there is one port, and none with several:
+        use ``add_allowed_peers`` to open every port to a client.
+        """
+        return self._connections
+
+    def add_allowed_peers(self, *peers: ec2.IPeer) -> None:
+        """Let more clients reach every port of the service. ``0.0.0.0/0`` and ``::/0`` are refused."""
+        raise_if_problems(self, _peer_problems(peers))
+        for peer in peers:
+            for port in self.ports:
                 self.security_group.add_ingress_rule(peer, ec2.Port.tcp(port), f"To the service on {port}")
 
+    def metric(
+        self,
+        metric_name: str,
+        *,
+        statistic: str | None = None,
+        period: Duration | None = None,
+        label: str | None = None,
+    ) -> cloudwatch.Metric:
+        """A metric AWS PrivateLink publishes for this endpoint (``AWS/PrivateLinkEndpoints``).
+
+        Defaults to the average over 5 minutes, as ``cloudwatch.Metric`` does. AWS publishes no
+        endpoint metrics for cross-region endpoints.
+        """
+        return cloudwatch.Metric(
+            namespace=METRICS_NAMESPACE,
+            metric_name=metric_name,
+            dimensions_map={
+                "Endpoint Type": "Interface",
+                "Service Name": self.service_name,
+                "VPC Endpoint Id": self.endpoint_id,
+                "VPC Id": self._vpc_id,
+            },
+            statistic=statistic,
+            period=period,
+            label=label,
+        )
+
+    def metric_active_connections(self, *, period: Duration | None = None) -> cloudwatch.Metric:
+        """Concurrent connections through this endpoint: maximum per period."""
+        return self.metric("ActiveConnections", statistic="Maximum", period=period)
+
+    def metric_new_connections(self, *, period: Duration | None = None) -> cloudwatch.Metric:
+        """Connections opened through this endpoint: sum per period."""
+        return self.metric("NewConnections", statistic="Sum", period=period)
+
+    def metric_bytes_processed(self, *, period: Duration | None = None) -> cloudwatch.Metric:
+        """Bytes exchanged with the service, both directions (what AWS bills): sum per period."""
+        return self.metric("BytesProcessed", statistic="Sum", period=period)
+
+    def metric_packets_dropped(self, *, period: Duration | None = None) -> cloudwatch.Metric:
+        """Packets the endpoint dropped (malformed, or over its limits): sum per period."""
+        return self.metric("PacketsDropped", statistic="Sum", period=period)
+
+    def metric_rst_packets_received(self, *, period: Duration | None = None) -> cloudwatch.Metric:
+        """Resets the service sent back (no healthy target, for instance): sum per period."""
+        return self.metric("RstPacketsReceived", statistic="Sum", period=period)
+
+    def _add_endpoint(
+        self,
+        vpc: ec2.IVpc,
+        *,
+        subnets: ec2.SubnetSelection | None,
+        private_dns_enabled: bool,
+        lookup_supported_azs: bool,
+        service_region: str | None,
+        ip_address_type: ec2.VpcEndpointIpAddressType | None,
+        dns_record_ip_type: ec2.VpcEndpointDnsRecordIpType | None,
+    ) -> None:
         self.endpoint = ec2.InterfaceVpcEndpoint(
             self,
             "Endpoint",
             vpc=vpc,
-            service=ec2.InterfaceVpcEndpointService(service_name),
+            service=ec2.InterfaceVpcEndpointService(self.service_name, port=self.ports[0]),
             subnets=subnets or one_private_subnet_per_az(vpc),
             security_groups=[self.security_group],
             open=False,
             private_dns_enabled=private_dns_enabled,
             lookup_supported_azs=lookup_supported_azs,
             service_region=service_region,
-            ip_address_type=_IP_ADDRESS_TYPES[ip_address_type] if ip_address_type else None,
-            dns_record_ip_type=_DNS_RECORD_IP_TYPES[dns_record_ip_type] if dns_record_ip_type else None,
+            ip_address_type=ip_address_type,
+            dns_record_ip_type=dns_record_ip_type,
         )
+        self._vpc_id = vpc.vpc_id
         self.endpoint_id = self.endpoint.vpc_endpoint_id
         self.dns_entries = self.endpoint.vpc_endpoint_dns_entries
         self.dns_name = Fn.select(1, Fn.split(":", Fn.select(0, self.dns_entries)))
 
-        self.hosted_zone = None
-        if private_hosted_zone_name is not None:
-            self.hosted_zone = route53.PrivateHostedZone(
-                self, "Zone", zone_name=private_hosted_zone_name, vpc=vpc
-            )
-            target = route53.RecordTarget.from_alias(
-                route53_targets.InterfaceVpcEndpointTarget(self.endpoint)
-            )
-            with_ipv6 = dns_record_ip_type in ("dualstack", "ipv6")
-            for index, name in enumerate(record_names):
-                fqdn = name.rstrip(".") + "."
-                route53.ARecord(
-                    self, f"Record{index}", zone=self.hosted_zone, record_name=fqdn, target=target
+    def _add_hosted_zone(self, vpc: ec2.IVpc, zone_name: str, *, with_ipv6: bool) -> None:
+        """A private hosted zone in the VPC with alias records to the endpoint, one per name."""
+        self.hosted_zone = route53.PrivateHostedZone(self, "Zone", zone_name=zone_name, vpc=vpc)
+        target = route53.RecordTarget.from_alias(route53_targets.InterfaceVpcEndpointTarget(self.endpoint))
+        for name in self.record_names:
+            fqdn = name.removesuffix(".") + "."
+            record_id = record_construct_id(name)
+            route53.ARecord(self, record_id, zone=self.hosted_zone, record_name=fqdn, target=target)
+            if with_ipv6:
+                route53.AaaaRecord(
+                    self, f"{record_id}Ipv6", zone=self.hosted_zone, record_name=fqdn, target=target
                 )
-                if with_ipv6:
-                    route53.AaaaRecord(
-                        self, f"Record{index}Ipv6", zone=self.hosted_zone, record_name=fqdn, target=target
-                    )
-
-    @property
-    def connections(self) -> ec2.Connections:
-        """The endpoint's security group: ``connections.allow_from(peer, port)`` lets a client in."""
-        return self.endpoint.connections
 
 
-def _argument_problems(
-    *,
-    service_name: str,
-    ports: Sequence[int],
-    allowed_peers: Sequence[ec2.IPeer],
-    private_hosted_zone_name: str | None,
-    record_names: Sequence[str],
-    service_region: str | None,
-    ip_address_type: str | None,
-    dns_record_ip_type: str | None,
-) -> list[str]:
-    problems: list[str] = []
-    problem = service_name_problem("service_name", service_name)
-    if problem:
-        problems.append(problem)
-    problems += port_problems("ports", ports, maximum=None)
-    for index, peer in enumerate(allowed_peers):
-        if peer.unique_id in _OPEN_TO_ALL:
-            problems.append(
-                f"allowed_peers[{index}]: {peer.unique_id} would open the endpoint to every address; "
-                "name your clients' CIDRs, security groups or prefix lists"
-            )
-    if service_region is not None:
-        problem = region_problem("service_region", service_region)
-        if problem:
-            problems.append(problem)
-        elif not Token.is_unresolved(service_name) and not service_name_problem("", service_name):
-            named_region = service_name.split(".")[3]
-            if named_region != service_region:
-                problems.append(
-                    f"service_region: {service_region!r} does not match the region in service_name "
-                    f"({named_region!r})"
-                )
-    if ip_address_type is not None and ip_address_type not in _IP_ADDRESS_TYPES:
-        problems.append(
-            f"ip_address_type: {ip_address_type!r} is not allowed; expected one of {list(_IP_ADDRESS_TYPES)}"
+def record_construct_id(name: str) -> str:
+    """The construct ID of a record: from its name, so that list order does not matter."""
+    return f"Record-{name.removesuffix('.').lower()}"
+
+
+def _peer_problems(peers: Sequence[ec2.IPeer]) -> list[Problem]:
+    return [
+        Problem(
+            "allowed_peers",
+            f"{peer.unique_id} would open the endpoint to every address; "
+            "name your clients' CIDRs, security groups or prefix lists",
+            index,
         )
-    if dns_record_ip_type is not None and dns_record_ip_type not in _DNS_RECORD_IP_TYPES:
-        problems.append(
-            f"dns_record_ip_type: {dns_record_ip_type!r} is not allowed; "
-            f"expected one of {list(_DNS_RECORD_IP_TYPES)}"
-        )
-    if dns_record_ip_type in ("ipv6", "dualstack") and ip_address_type in (None, "ipv4"):
-        problems.append(
-            f"dns_record_ip_type: {dns_record_ip_type!r} records need an endpoint with IPv6 addresses; "
-            f"set ip_address_type to 'dualstack' or 'ipv6' (got {ip_address_type or 'the IPv4 default'})"
-        )
-    if private_hosted_zone_name is None:
-        if record_names:
-            problems.append("record_names: given without private_hosted_zone_name; set both or neither")
-    else:
-        problem = dns_name_problem("private_hosted_zone_name", private_hosted_zone_name)
-        if problem:
-            problems.append(problem)
-        if not record_names:
-            problems.append(
-                "record_names: a private hosted zone needs at least one record name, like "
-                f"'db.{private_hosted_zone_name}'"
-            )
-        for index, name in enumerate(record_names):
-            problem = dns_name_problem(f"record_names[{index}]", name)
-            if problem:
-                problems.append(problem)
-            elif not domain_contains(private_hosted_zone_name, name):
-                problems.append(
-                    f"record_names[{index}]: {name!r} is not in the zone {private_hosted_zone_name!r}"
-                )
-    return problems
+        for index, peer in enumerate(peers)
+        if peer.unique_id in _OPEN_TO_ALL
+    ]

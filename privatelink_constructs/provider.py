@@ -3,50 +3,96 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import jsii
-from aws_cdk import Acknowledgment, ArnFormat, Duration, Fn, Stack, Token, Validations
+from aws_cdk import (
+    Acknowledgment,
+    ArnFormat,
+    Aws,
+    CfnMapping,
+    Duration,
+    Fn,
+    RemovalPolicy,
+    Stack,
+    Token,
+    Validations,
+)
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import custom_resources as cr
+from aws_cdk.region_info import RegionInfo
 from constructs import Construct
 
-from ._function import create_key
+from ._function import create_encryption_key
 from ._network import cidr_peer, closed_security_group, one_private_subnet_per_az
-from ._validation import (
-    account_or_principal_problems,
-    dns_name_problem,
-    domain_contains,
-    port_problems,
+from .connection_acceptor.construct import ConnectionAcceptor
+from .rules import (
+    CONNECTION_EVENTS,
+    SERVICE_IP_ADDRESS_TYPES,
+    Problem,
+    check_choice,
+    check_choices,
+    check_cidrs,
+    check_health_check,
+    check_ip_address_types,
+    check_open_to_all,
+    check_ports,
+    check_principals,
+    check_private_dns,
+    check_range,
+    check_regions,
     raise_if_problems,
-    region_problem,
-    target_cidr_problem,
     to_principal_arn,
 )
-from .connection_acceptor.construct import ConnectionAcceptor
 
-__all__ = ["CONNECTION_EVENTS", "ProviderEndpointService"]
+if TYPE_CHECKING:
+    from aws_cdk import aws_s3 as s3
 
-CONNECTION_EVENTS = ("Accept", "Connect", "Delete", "Reject")
-"""Every endpoint connection event a notification can report."""
+__all__ = [
+    "CONNECTION_EVENTS",
+    "SERVICE_IP_ADDRESS_TYPES",
+    "ProviderEndpointService",
+    "default_health_check",
+    "service_name_prefix",
+]
 
-_IP_ADDRESS_TYPES = ("ipv4", "ipv6")
+METRICS_NAMESPACE = "AWS/PrivateLinkServices"
+"""Where AWS PrivateLink publishes an endpoint service's metrics, by ``Service Id``."""
+
+_TARGET_TYPES = (elbv2.TargetType.IP, elbv2.TargetType.INSTANCE, elbv2.TargetType.ALB)
+_TARGET_PARTITIONS = "@aws-cdk/core:target-partitions"
 
 
-def default_health_check() -> elbv2.HealthCheck:
-    """TCP on the traffic port every 10 s; 2 failures mark a target unhealthy, 2 successes healthy."""
+def default_health_check(
+    *,
+    protocol: elbv2.Protocol = elbv2.Protocol.TCP,
+    port: str = "traffic-port",
+    path: str | None = None,
+    interval: Duration | None = None,
+    timeout: Duration | None = None,
+    healthy_threshold_count: int = 2,
+    unhealthy_threshold_count: int = 2,
+) -> elbv2.HealthCheck:
+    """The health check every port gets unless told otherwise; arguments replace single defaults.
+
+    TCP on the traffic port every 10 seconds (``interval``); 2 failures mark a target unhealthy,
+    2 successes healthy. ``path`` is for HTTP(S) checks; ``timeout`` defaults to ELB's.
+    """
     return elbv2.HealthCheck(
-        protocol=elbv2.Protocol.TCP,
-        port="traffic-port",
-        interval=Duration.seconds(10),
-        healthy_threshold_count=2,
-        unhealthy_threshold_count=2,
+        protocol=protocol,
+        port=port,
+        path=path,
+        interval=interval or Duration.seconds(10),
+        timeout=timeout,
+        healthy_threshold_count=healthy_threshold_count,
+        unhealthy_threshold_count=unhealthy_threshold_count,
     )
 
 
@@ -63,8 +109,8 @@ class ProviderEndpointService(Construct):
     and client-IP preservation off for IP targets, connection requests waiting for acceptance.
 
     The NLB gets its own security group (an NLB can only get one when it is created). Its egress
-    is limited to the VPC's CIDR on the service ports; allow more with ``connections``. Inbound
-    rules are not evaluated for PrivateLink traffic unless
+    is limited to the VPC's CIDR on the service ports; allow more with ``target_cidrs`` or
+    ``connections``. Inbound rules are not evaluated for PrivateLink traffic unless
     ``enforce_security_group_inbound_rules_on_private_link_traffic`` is True.
 
     Changing principals, ports, regions or notifications updates the service in place: the
@@ -85,15 +131,19 @@ class ProviderEndpointService(Construct):
     service_id: str
     """The endpoint service's ID (``vpce-svc-...``)."""
     service_name: str
-    """What consumers connect to: ``com.amazonaws.vpce.<region>.vpce-svc-...``."""
+    """What consumers connect to: ``com.amazonaws.vpce.<region>.vpce-svc-...`` (``cn.com...`` in China)."""
     service_arn: str
     """The endpoint service's ARN, for IAM policies."""
+    ports: tuple[int, ...]
+    """The service's TCP ports, in the order given."""
     notification_topic: sns.ITopic | None
     """The topic receiving connection notifications, when notifications are on."""
     acceptor: ConnectionAcceptor | None
     """The auto-acceptor, when ``auto_accept_principals`` is given."""
-    encryption_key: kms.Key | None
-    """The KMS key created for the notification topic and the Lambdas' logs, when one was needed."""
+    encryption_key: kms.IKey | None
+    """The KMS key of the topic and the Lambdas' logs: the one given, or one created when needed."""
+    private_dns_name: str | None
+    """The name consumers resolve to reach the service, when one is set."""
     private_dns_verification_name: str | None
     """The TXT record name AWS checks for domain ownership, when a private DNS name is set."""
     private_dns_verification_value: str | None
@@ -133,7 +183,9 @@ class ProviderEndpointService(Construct):
         connection_notifications: bool = False,
         notification_topic: sns.ITopic | None = None,
         notification_events: Sequence[str] = CONNECTION_EVENTS,
+        encryption_key: kms.IKey | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
+        removal_policy: RemovalPolicy | None = None,
     ) -> None:
         """Create the NLB, listeners, target groups and endpoint service.
 
@@ -141,7 +193,8 @@ class ProviderEndpointService(Construct):
         :param ports: TCP ports to expose: one listener and one target group each, 1 to 50 ports.
         :param allowed_principals: Who may connect: 12-digit account IDs (made into
             ``arn:<partition>:iam::<id>:root``) or IAM ARNs of an account root, role or user.
-            Defaults to nobody: connection requests are refused until a principal is allowed.
+            Defaults to nobody: connection requests are refused until a principal is allowed
+            (here or with ``add_allowed_principals``).
         :param allow_all_principals: Must be True for ``*`` to be accepted in ``allowed_principals``.
         :param acceptance_required: Whether each connection request waits for acceptance.
             Defaults to True.
@@ -151,8 +204,9 @@ class ProviderEndpointService(Construct):
             notifications on. Defaults to none (no Lambda).
         :param subnets: Where the NLB's nodes go. Defaults to one private or isolated subnet per AZ.
         :param target_type: IP (default), INSTANCE or ALB.
-        :param health_check: The health check of every port. Defaults to TCP on the traffic port
-            every 10 seconds, 2 checks to change state.
+        :param health_check: The health check of every port. Defaults to
+            ``default_health_check()``: TCP on the traffic port every 10 seconds, 2 checks to
+            change state.
         :param health_checks: Per-port overrides of ``health_check``, keyed by port.
         :param cross_zone_enabled: Cross-zone load balancing. Defaults to on.
         :param proxy_protocol_v2: Prepend proxy protocol v2 headers. Defaults to off (databases
@@ -161,9 +215,6 @@ class ProviderEndpointService(Construct):
             managed-database vendors require) and to the ELB default for other target types.
         :param deregistration_delay: How long a deregistered target keeps its connections.
             Defaults to the ELB default of 300 seconds.
-        :param target_cidrs: CIDRs outside the VPC where targets live (a peered VPC, on-premises):
-            the NLB's security group may reach them on the service and health-check ports.
-            Defaults to none: targets in the VPC only.
         :param connection_termination: Close connections to a deregistered target at the end of
             the deregistration delay. Defaults to off.
         :param enforce_security_group_inbound_rules_on_private_link_traffic: Evaluate the NLB
@@ -172,6 +223,9 @@ class ProviderEndpointService(Construct):
             does not know and which may overlap; every connection through PrivateLink then times
             out unless an inbound rule allows its source. Turn it on only with rules for the
             consumers' CIDRs.
+        :param target_cidrs: CIDRs outside the VPC where targets live (a peered VPC, on-premises):
+            the NLB's security group may reach them on the service and health-check ports.
+            Defaults to none: targets in the VPC only.
         :param ip_address_type: IPV4 (default) or DUAL_STACK, which IPv6 consumers need.
         :param deletion_protection: Protect the NLB from deletion. Defaults to off.
         :param access_logs_bucket: Bucket for NLB access logs. NLBs log TLS listeners only, so
@@ -195,32 +249,187 @@ class ProviderEndpointService(Construct):
         :param notification_topic: Send connection notifications to this topic instead. Its
             policy (and key policy, if encrypted) must let ``vpce.amazonaws.com`` publish.
         :param notification_events: Which events to send. Defaults to all four.
+        :param encryption_key: The KMS key of the new notification topic and of the Lambdas' log
+            groups (one key per stack is enough). Its policy must let CloudWatch Logs of this
+            region use it; statements for ``vpce.amazonaws.com`` are added when the key belongs
+            to this app. Defaults to a new key (rotation on), created only when needed.
         :param log_retention: Retention of the Lambdas' logs. Defaults to three months.
+        :param removal_policy: What happens to the KMS key and log groups this construct creates
+            when they leave the stack. Defaults to keeping the key (a deleted key makes whatever
+            it encrypted unreadable) and deleting log groups.
         """
         super().__init__(scope, construct_id)
         health_checks = dict(health_checks or {})
         raise_if_problems(
             self,
-            _argument_problems(
-                ports=ports,
-                allowed_principals=allowed_principals,
-                allow_all_principals=allow_all_principals,
-                auto_accept_principals=auto_accept_principals,
-                target_type=target_type,
-                health_checks=health_checks,
-                allowed_regions=allowed_regions,
-                supported_ip_address_types=supported_ip_address_types,
-                ip_address_type=ip_address_type,
-                private_dns_name=private_dns_name,
-                public_hosted_zone=public_hosted_zone,
-                notification_events=notification_events,
-                access_logs_bucket=access_logs_bucket,
-                target_cidrs=target_cidrs,
-                region=Stack.of(self).region,
-            ),
+            [
+                *check_ports(ports),
+                *check_principals(allowed_principals, argument="allowed_principals"),
+                *check_open_to_all(allowed_principals, allow_all=allow_all_principals),
+                *check_principals(
+                    auto_accept_principals, argument="auto_accept_principals", allow_arns=False
+                ),
+                *check_choice(target_type, argument="target_type", allowed=_TARGET_TYPES),
+                *_health_check_problems(ports, health_check, health_checks),
+                *check_regions(allowed_regions, argument="allowed_regions"),
+                *check_ip_address_types(
+                    supported_ip_address_types, dualstack=ip_address_type != elbv2.IpAddressType.IPV4
+                ),
+                *check_private_dns(
+                    private_dns_name, public_hosted_zone.zone_name if public_hosted_zone else None
+                ),
+                *check_choices(
+                    notification_events, argument="notification_events", allowed=CONNECTION_EVENTS
+                ),
+                *check_cidrs(target_cidrs, argument="target_cidrs"),
+                *check_range(
+                    deregistration_delay.to_seconds() if deregistration_delay else None,
+                    argument="deregistration_delay",
+                    low=0,
+                    high=3600,
+                ),
+                *_access_logs_problems(access_logs_bucket, Stack.of(self).region),
+            ],
         )
-        stack = Stack.of(self)
+        self.ports = tuple(ports)
+        self.encryption_key = encryption_key
+        self.private_dns_name = private_dns_name
+        self._removal_policy = removal_policy
+        self._log_retention = log_retention
 
+        self._add_load_balancer(
+            vpc,
+            subnets=subnets,
+            cross_zone_enabled=cross_zone_enabled,
+            deletion_protection=deletion_protection,
+            ip_address_type=ip_address_type,
+            enforce_inbound_rules=enforce_security_group_inbound_rules_on_private_link_traffic,
+            access_logs_bucket=access_logs_bucket,
+            access_logs_prefix=access_logs_prefix,
+        )
+        self._add_ports(
+            vpc,
+            target_type=target_type,
+            health_checks={
+                port: health_checks.get(port, health_check or default_health_check()) for port in ports
+            },
+            proxy_protocol_v2=proxy_protocol_v2,
+            preserve_client_ip=(
+                False
+                if preserve_client_ip is None and target_type == elbv2.TargetType.IP
+                else preserve_client_ip
+            ),
+            deregistration_delay=deregistration_delay,
+            connection_termination=connection_termination,
+            target_cidrs=target_cidrs,
+        )
+        self._add_endpoint_service(
+            acceptance_required=acceptance_required,
+            contributor_insights=contributor_insights,
+            supported_ip_address_types=supported_ip_address_types,
+            allowed_regions=allowed_regions,
+        )
+        self._add_permissions(allowed_principals, allow_all=allow_all_principals)
+        self._add_notifications(
+            enabled=connection_notifications or bool(auto_accept_principals),
+            topic=notification_topic,
+            events=[*notification_events, *(["Connect"] if auto_accept_principals else [])],
+        )
+        self.acceptor = self._add_acceptor(auto_accept_principals)
+        self._add_private_dns(public_hosted_zone)
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """The NLB's security group, to allow it to reach targets outside the VPC."""
+        return self.load_balancer.connections
+
+    def add_allowed_principals(self, *principals: str) -> None:
+        """Allow more principals to connect: 12-digit account IDs or IAM ARNs (root, role, user).
+
+        Takes effect on the next deploy, in place (the service keeps its name). ``*`` is refused
+        here: pass ``allow_all_principals=True`` at construction to mean it.
+        """
+        every = [*self._principals, *principals]
+        raise_if_problems(
+            self,
+            [
+                *check_principals(every, argument="allowed_principals"),
+                *check_open_to_all(every, allow_all=self._allow_all),
+            ],
+        )
+        self._principals.extend(principals)
+        partition = Stack.of(self).partition
+        self._permissions.allowed_principals = [to_principal_arn(p, partition) for p in self._principals]
+
+    @property
+    def allowed_principals(self) -> tuple[str, ...]:
+        """The principals allowed to connect, as given (account IDs or ARNs)."""
+        return tuple(self._principals)
+
+    def grant_accept_connections(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` accept connection requests to this service (and to no other).
+
+        Grants ``ec2:AcceptVpcEndpointConnections`` on this service's ARN. Finding pending
+        requests (``ec2:DescribeVpcEndpointConnections``) supports no resource-level
+        permission; grant it separately where needed.
+        """
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["ec2:AcceptVpcEndpointConnections"], resource_arns=[self.service_arn]
+        )
+
+    def metric(
+        self,
+        metric_name: str,
+        *,
+        statistic: str | None = None,
+        period: Duration | None = None,
+        label: str | None = None,
+    ) -> cloudwatch.Metric:
+        """A metric AWS PrivateLink publishes for this service (``AWS/PrivateLinkServices``).
+
+        Defaults to the average over 5 minutes, as ``cloudwatch.Metric`` does.
+        """
+        return cloudwatch.Metric(
+            namespace=METRICS_NAMESPACE,
+            metric_name=metric_name,
+            dimensions_map={"Service Id": self.service_id},
+            statistic=statistic,
+            period=period,
+            label=label,
+        )
+
+    def metric_active_connections(self, *, period: Duration | None = None) -> cloudwatch.Metric:
+        """Concurrent connections from all endpoints to this service: maximum per period."""
+        return self.metric("ActiveConnections", statistic="Maximum", period=period)
+
+    def metric_new_connections(self, *, period: Duration | None = None) -> cloudwatch.Metric:
+        """Connections opened through all endpoints: sum per period."""
+        return self.metric("NewConnections", statistic="Sum", period=period)
+
+    def metric_bytes_processed(self, *, period: Duration | None = None) -> cloudwatch.Metric:
+        """Bytes exchanged with all endpoints, both directions: sum per period."""
+        return self.metric("BytesProcessed", statistic="Sum", period=period)
+
+    def metric_endpoints_count(self, *, period: Duration | None = None) -> cloudwatch.Metric:
+        """Endpoints connected to this service: maximum per period."""
+        return self.metric("EndpointsCount", statistic="Maximum", period=period)
+
+    def metric_rst_packets_sent(self, *, period: Duration | None = None) -> cloudwatch.Metric:
+        """Resets the service sent to endpoints (unhealthy or missing targets): sum per period."""
+        return self.metric("RstPacketsSent", statistic="Sum", period=period)
+
+    def _add_load_balancer(
+        self,
+        vpc: ec2.IVpc,
+        *,
+        subnets: ec2.SubnetSelection | None,
+        cross_zone_enabled: bool,
+        deletion_protection: bool,
+        ip_address_type: elbv2.IpAddressType,
+        enforce_inbound_rules: bool,
+        access_logs_bucket: s3.IBucket | None,
+        access_logs_prefix: str | None,
+    ) -> None:
         self.security_group = closed_security_group(
             self, vpc, description="privatelink-cdk NLB: egress to the service ports in the VPC only"
         )
@@ -234,9 +443,7 @@ class ProviderEndpointService(Construct):
             deletion_protection=deletion_protection,
             ip_address_type=ip_address_type,
             security_groups=[self.security_group],
-            enforce_security_group_inbound_rules_on_private_link_traffic=(
-                enforce_security_group_inbound_rules_on_private_link_traffic
-            ),
+            enforce_security_group_inbound_rules_on_private_link_traffic=enforce_inbound_rules,
         )
         if access_logs_bucket is not None:
             self.load_balancer.log_access_logs(access_logs_bucket, access_logs_prefix)
@@ -249,13 +456,23 @@ class ProviderEndpointService(Construct):
                 )
             )
 
-        if preserve_client_ip is None and target_type == elbv2.TargetType.IP:
-            preserve_client_ip = False
+    def _add_ports(
+        self,
+        vpc: ec2.IVpc,
+        *,
+        target_type: elbv2.TargetType,
+        health_checks: Mapping[int, elbv2.HealthCheck],
+        proxy_protocol_v2: bool,
+        preserve_client_ip: bool | None,
+        deregistration_delay: Duration | None,
+        connection_termination: bool,
+        target_cidrs: Sequence[str],
+    ) -> None:
+        """One target group, one listener and the NLB's egress rules per port."""
         listeners: dict[int, elbv2.NetworkListener] = {}
         target_groups: dict[int, elbv2.NetworkTargetGroup] = {}
-        for port in ports:
-            check = health_checks.get(port, health_check or default_health_check())
-            target_group = elbv2.NetworkTargetGroup(
+        for port, check in health_checks.items():
+            target_groups[port] = elbv2.NetworkTargetGroup(
                 self,
                 f"Port{port}Targets",
                 vpc=vpc,
@@ -272,24 +489,28 @@ class ProviderEndpointService(Construct):
                 f"Port{port}",
                 port=port,
                 protocol=elbv2.Protocol.TCP,
-                default_target_groups=[target_group],
+                default_target_groups=[target_groups[port]],
             )
-            target_groups[port] = target_group
             for egress_port in sorted({port, *_health_check_port(check)}):
-                self.security_group.add_egress_rule(
-                    ec2.Peer.ipv4(vpc.vpc_cidr_block),
-                    ec2.Port.tcp(egress_port),
-                    f"To targets on port {egress_port} in the VPC",
-                )
-                for cidr in target_cidrs:
+                for cidr in (vpc.vpc_cidr_block, *target_cidrs):
+                    where = "the VPC" if cidr is vpc.vpc_cidr_block else cidr
                     self.security_group.add_egress_rule(
                         cidr_peer(cidr),
                         ec2.Port.tcp(egress_port),
-                        f"To targets on port {egress_port} in {cidr}",
+                        f"To targets on port {egress_port} in {where}",
                     )
         self.listeners = listeners
         self.target_groups = target_groups
 
+    def _add_endpoint_service(
+        self,
+        *,
+        acceptance_required: bool,
+        contributor_insights: bool,
+        supported_ip_address_types: Sequence[str],
+        allowed_regions: Sequence[str],
+    ) -> None:
+        stack = Stack.of(self)
         self.endpoint_service = ec2.CfnVPCEndpointService(
             self,
             "Service",
@@ -298,10 +519,10 @@ class ProviderEndpointService(Construct):
             contributor_insights_enabled=contributor_insights or None,
             supported_ip_address_types=list(supported_ip_address_types),
             supported_regions=list(allowed_regions) or None,
-            private_dns_name=private_dns_name,
+            private_dns_name=self.private_dns_name,
         )
         self.service_id = self.endpoint_service.attr_service_id
-        self.service_name = Fn.join("", ["com.amazonaws.vpce.", stack.region, ".", self.service_id])
+        self.service_name = Fn.join(".", [service_name_prefix(stack), stack.region, self.service_id])
         self.service_arn = stack.format_arn(
             service="ec2",
             resource="vpc-endpoint-service",
@@ -309,64 +530,40 @@ class ProviderEndpointService(Construct):
             arn_format=ArnFormat.SLASH_RESOURCE_NAME,
         )
 
-        ec2.CfnVPCEndpointServicePermissions(
+    def _add_permissions(self, allowed_principals: Sequence[str], *, allow_all: bool) -> None:
+        self._principals = list(allowed_principals)
+        self._allow_all = allow_all
+        partition = Stack.of(self).partition
+        self._permissions = ec2.CfnVPCEndpointServicePermissions(
             self,
             "Permissions",
             service_id=self.service_id,
-            allowed_principals=[to_principal_arn(p, stack.partition) for p in allowed_principals],
+            allowed_principals=[to_principal_arn(p, partition) for p in self._principals],
         )
 
-        self.encryption_key = None
-        self.notification_topic = notification_topic
-        if self.notification_topic is None and (connection_notifications or auto_accept_principals):
+    def _key(self) -> kms.IKey:
+        """The construct's KMS key: the one given, or a new one made the first time it is needed."""
+        if self.encryption_key is None:
+            self.encryption_key = create_encryption_key(
+                self,
+                "Key",
+                description="privatelink-cdk: connection notifications and Lambda logs",
+                removal_policy=self._removal_policy or RemovalPolicy.RETAIN,
+            )
+        return self.encryption_key
+
+    def _add_notifications(self, *, enabled: bool, topic: sns.ITopic | None, events: Sequence[str]) -> None:
+        self.notification_topic = topic
+        if topic is None and enabled:
             self.notification_topic = self._create_topic()
         if self.notification_topic is not None:
-            events = list(notification_events)
-            if auto_accept_principals and "Connect" not in events:
-                events.append("Connect")
             ec2.CfnVPCEndpointConnectionNotification(
                 self,
                 "ConnectionNotification",
                 service_id=self.service_id,
-                connection_events=events,
+                connection_events=list(dict.fromkeys(events)),
                 connection_notification_arn=self.notification_topic.topic_arn,
             )
-
-        self.acceptor = None
-        if auto_accept_principals and self.notification_topic is not None:
-            self.acceptor = ConnectionAcceptor(
-                self,
-                "AutoAccept",
-                service_id=self.service_id,
-                accounts=auto_accept_principals,
-                notification_topic=self.notification_topic,
-                encryption_key=self._key(),
-                log_retention=log_retention,
-            )
-
-        self.private_dns_verification_name = None
-        self.private_dns_verification_value = None
-        if private_dns_name is not None:
-            self.private_dns_verification_name = (
-                self.endpoint_service.attr_private_dns_name_configuration_name
-            )
-            self.private_dns_verification_value = (
-                self.endpoint_service.attr_private_dns_name_configuration_value
-            )
-            if public_hosted_zone is not None:
-                self._verify_domain(public_hosted_zone, log_retention)
-
-    @property
-    def connections(self) -> ec2.Connections:
-        """The NLB's security group, to allow it to reach targets outside the VPC."""
-        return self.load_balancer.connections
-
-    def _key(self) -> kms.Key:
-        if self.encryption_key is None:
-            self.encryption_key = create_key(
-                self, "Key", description="privatelink-cdk: connection notifications and Lambda logs"
-            )
-        return self.encryption_key
 
     def _create_topic(self) -> sns.Topic:
         key = self._key()
@@ -378,19 +575,17 @@ class ProviderEndpointService(Construct):
             enforce_ssl=True,
         )
         vpce = iam.ServicePrincipal("vpce.amazonaws.com")
-        account_condition = {"StringEquals": {"aws:SourceAccount": Stack.of(self).account}}
         topic.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="EndpointServiceNotifications",
                 principals=[vpce],
                 actions=["sns:Publish"],
                 resources=[topic.topic_arn],
-                conditions=account_condition,
+                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
             )
         )
-        # SNS calls KMS on the publisher's behalf. The key serves this construct only, and the topic
-        # policy above already limits who publishes, so the key statement carries no condition that
-        # the service might not send.
+        # SNS calls KMS on the publisher's behalf. The topic policy above already limits who
+        # publishes, so the key statement carries no condition that the service might not send.
         key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="EndpointServiceNotifications",
@@ -401,27 +596,51 @@ class ProviderEndpointService(Construct):
         )
         return topic
 
-    def _verify_domain(self, zone: route53.IPublicHostedZone, log_retention: logs.RetentionDays) -> None:
-        assert self.private_dns_verification_name is not None
-        assert self.private_dns_verification_value is not None
+    def _add_acceptor(self, accounts: Sequence[str]) -> ConnectionAcceptor | None:
+        if not accounts or self.notification_topic is None:
+            return None
+        return ConnectionAcceptor(
+            self,
+            "AutoAccept",
+            service_id=self.service_id,
+            accounts=accounts,
+            notification_topic=self.notification_topic,
+            encryption_key=self._key(),
+            log_retention=self._log_retention,
+        )
+
+    def _add_private_dns(self, zone: route53.IPublicHostedZone | None) -> None:
+        self.private_dns_verification_name = None
+        self.private_dns_verification_value = None
+        if self.private_dns_name is None:
+            return
+        self.private_dns_verification_name = self.endpoint_service.attr_private_dns_name_configuration_name
+        self.private_dns_verification_value = self.endpoint_service.attr_private_dns_name_configuration_value
+        if zone is not None:
+            self._verify_domain(zone, self.private_dns_verification_name, self.private_dns_verification_value)
+
+    def _verify_domain(self, zone: route53.IPublicHostedZone, name: str, value: str) -> None:
+        """Write the TXT record into the zone, then start verification (an API call, not a resource)."""
         record = route53.TxtRecord(
             self,
             "DomainVerificationRecord",
             zone=zone,
-            record_name=self.private_dns_verification_name,
-            values=[self.private_dns_verification_value],
+            record_name=name,
+            values=[value],
             ttl=Duration.minutes(5),
         )
         call = cr.AwsSdkCall(
             service="EC2",
             action="startVpcEndpointServicePrivateDnsVerification",
             parameters={"ServiceId": self.service_id},
-            physical_resource_id=cr.PhysicalResourceId.of(
-                Fn.join(":", [self.private_dns_verification_name, self.private_dns_verification_value])
-            ),
+            physical_resource_id=cr.PhysicalResourceId.of(Fn.join(":", [name, value])),
         )
         log_group = logs.LogGroup(
-            self, "DomainVerificationLogs", retention=log_retention, encryption_key=self._key()
+            self,
+            "DomainVerificationLogs",
+            retention=self._log_retention,
+            encryption_key=self._key(),
+            removal_policy=self._removal_policy or RemovalPolicy.DESTROY,
         )
         # Our own role: the singleton's default one carries the AWS managed basic execution policy.
         role = iam.Role(
@@ -455,6 +674,38 @@ class ProviderEndpointService(Construct):
         start.node.add_dependency(record)
 
 
+def service_name_prefix(stack: Stack) -> str:
+    """The endpoint service name prefix in ``stack``'s partition, from aws-cdk-lib's regional facts.
+
+    ``com.amazonaws.vpce`` in most partitions, ``cn.com.amazonaws.vpce`` in China. For a stack
+    without a concrete region, a mapping keyed by ``AWS::Partition`` covers every partition
+    the app targets (context ``@aws-cdk/core:target-partitions``), unless they all agree.
+    """
+    if not Token.is_unresolved(stack.region):
+        prefix = RegionInfo.get(stack.region).vpc_endpoint_service_name_prefix
+        return prefix or ec2.VpcEndpointService.DEFAULT_PREFIX
+    targets = stack.node.try_get_context(_TARGET_PARTITIONS)
+    prefixes = {
+        region.partition: region.vpc_endpoint_service_name_prefix
+        for region in RegionInfo.regions
+        if region.partition
+        and region.vpc_endpoint_service_name_prefix
+        and (not targets or region.partition in targets)
+    }
+    if len(set(prefixes.values())) <= 1:
+        return next(iter(prefixes.values()), ec2.VpcEndpointService.DEFAULT_PREFIX)
+    mapping_id = "PrivateLinkCdkServiceNamePrefix"
+    mapping = stack.node.try_find_child(mapping_id)
+    if not isinstance(mapping, CfnMapping):
+        mapping = CfnMapping(
+            stack,
+            mapping_id,
+            mapping={partition: {"prefix": prefix} for partition, prefix in sorted(prefixes.items())},
+            lazy=True,
+        )
+    return mapping.find_in_map(Aws.PARTITION, "prefix")
+
+
 def _health_check_port(check: elbv2.HealthCheck) -> list[int]:
     port = check.port
     if port is None or port == "traffic-port" or Token.is_unresolved(port):
@@ -462,81 +713,44 @@ def _health_check_port(check: elbv2.HealthCheck) -> list[int]:
     return [int(port)]
 
 
-def _argument_problems(
-    *,
-    ports: Sequence[int],
-    allowed_principals: Sequence[str],
-    allow_all_principals: bool,
-    auto_accept_principals: Sequence[str],
-    target_type: elbv2.TargetType,
-    health_checks: Mapping[int, elbv2.HealthCheck],
-    allowed_regions: Sequence[str],
-    supported_ip_address_types: Sequence[str],
-    ip_address_type: elbv2.IpAddressType,
-    private_dns_name: str | None,
-    public_hosted_zone: route53.IPublicHostedZone | None,
-    notification_events: Sequence[str],
-    access_logs_bucket: s3.IBucket | None,
-    target_cidrs: Sequence[str],
-    region: str,
-) -> list[str]:
-    problems = port_problems("ports", ports)
-    problems += account_or_principal_problems(
-        "allowed_principals", allowed_principals, allow_all=allow_all_principals
-    )
-    problems += account_or_principal_problems(
-        "auto_accept_principals", auto_accept_principals, allow_all=False, allow_arns=False
-    )
-    if target_type not in (elbv2.TargetType.IP, elbv2.TargetType.INSTANCE, elbv2.TargetType.ALB):
-        problems.append(f"target_type: {target_type} is not allowed; expected IP, INSTANCE or ALB")
-    unknown_ports = sorted(set(health_checks) - set(ports))
+def _health_check_problems(
+    ports: Sequence[int], default: elbv2.HealthCheck | None, overrides: Mapping[int, elbv2.HealthCheck]
+) -> list[Problem]:
+    problems: list[Problem] = []
+    unknown_ports = sorted(set(overrides) - set(ports))
     if unknown_ports:
-        problems.append(f"health_checks: ports {unknown_ports} are not among ports {list(ports)}")
-    for index, region_name in enumerate(allowed_regions):
-        problem = region_problem(f"allowed_regions[{index}]", region_name)
-        if problem:
-            problems.append(problem)
-    for index, ip_type in enumerate(supported_ip_address_types):
-        if ip_type not in _IP_ADDRESS_TYPES:
-            problems.append(
-                f"supported_ip_address_types[{index}]: {ip_type!r} is not allowed; expected 'ipv4' or 'ipv6'"
-            )
-    if not supported_ip_address_types:
-        problems.append("supported_ip_address_types: at least one of 'ipv4', 'ipv6' is required, got none")
-    if "ipv6" in supported_ip_address_types and ip_address_type == elbv2.IpAddressType.IPV4:
-        problems.append(
-            "supported_ip_address_types: 'ipv6' needs a dualstack NLB; "
-            "set ip_address_type=IpAddressType.DUAL_STACK (got IPV4)"
-        )
-    if private_dns_name is not None:
-        problem = dns_name_problem("private_dns_name", private_dns_name)
-        if problem:
-            problems.append(problem)
-        elif (
-            public_hosted_zone is not None
-            and not Token.is_unresolved(public_hosted_zone.zone_name)
-            and not Token.is_unresolved(private_dns_name)
-            and not domain_contains(public_hosted_zone.zone_name, private_dns_name)
-        ):
-            problems.append(
-                f"public_hosted_zone: zone {public_hosted_zone.zone_name!r} does not contain "
-                f"private_dns_name {private_dns_name!r}; use the zone of that name or a parent"
-            )
-    elif public_hosted_zone is not None:
-        problems.append("public_hosted_zone: given without private_dns_name; set both or neither")
-    for index, event in enumerate(notification_events):
-        if event not in CONNECTION_EVENTS:
-            problems.append(
-                f"notification_events[{index}]: {event!r} is not allowed; "
-                f"expected one of {list(CONNECTION_EVENTS)}"
-            )
-    for index, cidr in enumerate(target_cidrs):
-        problem = target_cidr_problem(f"target_cidrs[{index}]", cidr)
-        if problem:
-            problems.append(problem)
-    if access_logs_bucket is not None and Token.is_unresolved(region):
-        problems.append(
-            "access_logs_bucket: NLB access logs need a stack with a concrete region "
-            "(env=Environment(region=...)); this stack is environment-agnostic"
+        problems.append(Problem("health_checks", f"ports {unknown_ports} are not among ports {list(ports)}"))
+    checks = [("health_check", default)] + [
+        (f"health_checks[{port}]", check) for port, check in overrides.items()
+    ]
+    for argument, check in checks:
+        if check is None:
+            continue
+        interval = check.interval.to_seconds() if check.interval is not None else None
+        port = check.port
+        problems += check_health_check(
+            argument=argument,
+            protocol=check.protocol.value.lower() if check.protocol is not None else None,
+            port=int(port) if port is not None and port.isdigit() else None,
+            path=check.path,
+            interval_seconds=interval,
+            healthy_threshold=_whole(check.healthy_threshold_count),
+            unhealthy_threshold=_whole(check.unhealthy_threshold_count),
         )
     return problems
+
+
+def _whole(number: float | None) -> int | None:
+    return None if number is None else int(number)
+
+
+def _access_logs_problems(bucket: s3.IBucket | None, region: str) -> list[Problem]:
+    if bucket is not None and Token.is_unresolved(region):
+        return [
+            Problem(
+                "access_logs_bucket",
+                "NLB access logs need a stack with a concrete region (env=Environment(region=...)); "
+                "this stack is environment-agnostic",
+            )
+        ]
+    return []

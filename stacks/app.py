@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws_cdk import App, Validations
-from cdk_nag import AwsSolutionsChecks
 
+from . import link
 from .config import AppConfig
 from .consumer_stack import ConsumerStack
 from .provider_stack import ProviderStack
@@ -23,31 +23,20 @@ class BuiltApp:
 
 
 def build_app(app: App, config: AppConfig) -> BuiltApp:
-    """Add every stack the config describes to ``app``.
-
-    A consumer without a ``service_name`` connects to this app's provider: the service name
-    flows from the provider stack (a cross-stack reference), and the provider allows the
-    consumer's account.
-    """
+    """Add every stack the config describes to ``app``; ``link`` wires linked consumers."""
     provider = None
     if config.provider is not None:
-        provider = ProviderStack(
-            app,
-            config.provider.stack_name,
-            config=config.provider,
-            allow_own_account=any(consumer.linked for consumer in config.consumers),
-        )
-    consumers = []
-    for consumer in config.consumers:
-        service_name = provider.provider.service_name if consumer.linked and provider is not None else None
-        stack = ConsumerStack(app, consumer.stack_name, config=consumer, service_name=service_name)
-        if consumer.linked and provider is not None:
-            stack.add_stack_dependency(provider)
-        consumers.append(stack)
-    return BuiltApp(provider=provider, consumers=tuple(consumers))
+        provider = ProviderStack(app, config.provider.stack_name, config=config.provider)
+    consumers = tuple(link.consumer_stack(app, consumer, provider) for consumer in config.consumers)
+    return BuiltApp(provider=provider, consumers=consumers)
 
 
 def with_nag(app: App) -> App:
-    """Run cdk-nag's AwsSolutions pack when the app synthesizes: an error fails the synth."""
+    """Run cdk-nag's AwsSolutions pack when the app synthesizes: an error fails the synth.
+
+    cdk-nag is imported here, so an app that runs no pack does not pay for loading it.
+    """
+    from cdk_nag import AwsSolutionsChecks  # noqa: PLC0415 - loaded only when a pack runs
+
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app

@@ -1,17 +1,24 @@
-"""Pieces both stacks use: environments, configured AZs, the VPC, log retentions."""
+"""Pieces both stacks use: environments, configured AZs, the VPC, the stack's one KMS key."""
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Annotations, Environment, Stack, Validations
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from aws_cdk import Acknowledgment, Annotations, Environment, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from privatelink_constructs._function import create_key
+from privatelink_constructs import create_encryption_key
 
-from .config import EnvConfig, VpcConfig
+from .choices import LOG_RETENTIONS, REMOVAL_POLICIES
 
-__all__ = ["RETENTION_DAYS", "ConfiguredAzStack", "build_vpc", "environment"]
+if TYPE_CHECKING:
+    from .config import EnvConfig, VpcConfig
+
+__all__ = ["ConfiguredAzStack", "build_vpc", "environment", "given", "private_subnets"]
 
 
 def environment(env: EnvConfig) -> Environment | None:
@@ -21,15 +28,43 @@ def environment(env: EnvConfig) -> Environment | None:
     return Environment(account=env.account, region=env.region)
 
 
+def given(**arguments: object) -> dict[str, Any]:
+    """The keyword arguments that have a value: the rest keep the construct's own default."""
+    return {name: value for name, value in arguments.items() if value is not None}
+
+
 class ConfiguredAzStack(Stack):
-    """A stack whose AZs come from the config, so a new VPC needs no AZ lookup (no credentials)."""
+    """A stack built from config: its environment, tags, AZs (no lookup), and one KMS key.
+
+    ``encryption_key`` encrypts every log group and topic of the stack (one key per stack).
+    """
+
+    encryption_key: kms.Key
+    """The stack's KMS key."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, env: EnvConfig, azs: tuple[str, ...], description: str
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        env: EnvConfig,
+        azs: tuple[str, ...],
+        description: str,
+        tags: Mapping[str, str],
+        removal_policy: str | None,
+        log_retention_days: int | None,
     ) -> None:
         """Create the stack in ``env``; ``azs`` replaces the AZ lookup when the region is set."""
         self._configured_azs = list(azs)
-        super().__init__(scope, construct_id, env=environment(env), description=description)
+        super().__init__(scope, construct_id, env=environment(env), description=description, tags=dict(tags))
+        self.removal_policy = REMOVAL_POLICIES[removal_policy] if removal_policy else None
+        self.log_retention = LOG_RETENTIONS[log_retention_days] if log_retention_days else None
+        self.encryption_key = create_encryption_key(
+            self,
+            "Key",
+            description=f"privatelink-cdk {construct_id}: logs and notifications",
+            removal_policy=self.removal_policy or RemovalPolicy.RETAIN,
+        )
 
     @property
     def availability_zones(self) -> list[str]:
@@ -39,11 +74,11 @@ class ConfiguredAzStack(Stack):
         return list(super().availability_zones)
 
 
-def build_vpc(scope: Construct, config: VpcConfig, *, flow_log_retention: logs.RetentionDays) -> ec2.IVpc:
+def build_vpc(stack: ConfiguredAzStack, config: VpcConfig) -> ec2.IVpc:
     """A new VPC with isolated subnets and flow logs, or an existing one imported by attributes."""
     if config.vpc_id is not None:
         imported = ec2.Vpc.from_vpc_attributes(
-            scope,
+            stack,
             "Vpc",
             vpc_id=config.vpc_id,
             vpc_cidr_block=config.cidr,
@@ -57,7 +92,7 @@ def build_vpc(scope: Construct, config: VpcConfig, *, flow_log_retention: logs.R
         )
         return imported
     vpc = ec2.Vpc(
-        scope,
+        stack,
         "Vpc",
         ip_addresses=ec2.IpAddresses.cidr(config.cidr),
         ip_protocol=ec2.IpProtocol.DUAL_STACK if config.ipv6 else ec2.IpProtocol.IPV4_ONLY,
@@ -76,8 +111,13 @@ def build_vpc(scope: Construct, config: VpcConfig, *, flow_log_retention: logs.R
                 "an account and region synthesize without AWS credentials.",
             )
         )
-    key = create_key(scope, "FlowLogsKey", description="privatelink-cdk: VPC flow logs")
-    log_group = logs.LogGroup(scope, "FlowLogs", retention=flow_log_retention, encryption_key=key)
+    log_group = logs.LogGroup(
+        stack,
+        "FlowLogs",
+        retention=stack.log_retention or logs.RetentionDays.THREE_MONTHS,
+        encryption_key=stack.encryption_key,
+        removal_policy=stack.removal_policy or RemovalPolicy.RETAIN,
+    )
     vpc.add_flow_log(
         "FlowLog",
         destination=ec2.FlowLogDestination.to_cloud_watch_logs(log_group),
@@ -86,23 +126,7 @@ def build_vpc(scope: Construct, config: VpcConfig, *, flow_log_retention: logs.R
     return vpc
 
 
-RETENTION_DAYS: dict[int, logs.RetentionDays] = {
-    1: logs.RetentionDays.ONE_DAY,
-    3: logs.RetentionDays.THREE_DAYS,
-    5: logs.RetentionDays.FIVE_DAYS,
-    7: logs.RetentionDays.ONE_WEEK,
-    14: logs.RetentionDays.TWO_WEEKS,
-    30: logs.RetentionDays.ONE_MONTH,
-    60: logs.RetentionDays.TWO_MONTHS,
-    90: logs.RetentionDays.THREE_MONTHS,
-    120: logs.RetentionDays.FOUR_MONTHS,
-    150: logs.RetentionDays.FIVE_MONTHS,
-    180: logs.RetentionDays.SIX_MONTHS,
-    365: logs.RetentionDays.ONE_YEAR,
-    400: logs.RetentionDays.THIRTEEN_MONTHS,
-    545: logs.RetentionDays.EIGHTEEN_MONTHS,
-    731: logs.RetentionDays.TWO_YEARS,
-    1827: logs.RetentionDays.FIVE_YEARS,
-    3653: logs.RetentionDays.TEN_YEARS,
-}
-"""The CloudWatch Logs retentions the config accepts, by days."""
+def private_subnets(config: VpcConfig) -> ec2.SubnetSelection:
+    """One subnet per AZ of the stack's VPC: isolated ones of a new VPC, the given ones of an existing one."""
+    subnet_type = ec2.SubnetType.PRIVATE_WITH_EGRESS if config.existing else ec2.SubnetType.PRIVATE_ISOLATED
+    return ec2.SubnetSelection(subnet_type=subnet_type, one_per_az=True)

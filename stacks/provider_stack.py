@@ -2,44 +2,48 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from aws_cdk import CfnOutput, Duration
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from privatelink_constructs import ProviderEndpointService, RdsTargetGroupUpdater
-from privatelink_constructs._network import one_private_subnet_per_az
+from privatelink_constructs import ProviderEndpointService, RdsTargetGroupUpdater, default_health_check
 
-from .common import RETENTION_DAYS, ConfiguredAzStack, build_vpc
-from .config import DatabaseConfig, HealthCheckConfig, ProviderConfig
+from .choices import HEALTH_CHECK_PROTOCOLS, TARGET_TYPES
+from .common import ConfiguredAzStack, build_vpc, given, private_subnets
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_ec2 as ec2
+
+    from .config import DatabaseConfig, HealthCheckConfig, ProviderConfig
 
 __all__ = ["ProviderStack", "health_check"]
 
-_TARGET_TYPES = {
-    "ip": elbv2.TargetType.IP,
-    "instance": elbv2.TargetType.INSTANCE,
-    "alb": elbv2.TargetType.ALB,
-}
-_PROTOCOLS = {"tcp": elbv2.Protocol.TCP, "http": elbv2.Protocol.HTTP, "https": elbv2.Protocol.HTTPS}
-
 
 def health_check(config: HealthCheckConfig) -> elbv2.HealthCheck:
-    """The ELB health check the config describes."""
-    return elbv2.HealthCheck(
-        protocol=_PROTOCOLS[config.protocol],
-        port=str(config.port) if config.port is not None else "traffic-port",
-        path=config.path,
-        interval=Duration.seconds(config.interval_seconds),
-        healthy_threshold_count=config.healthy_threshold,
-        unhealthy_threshold_count=config.unhealthy_threshold,
+    """The ELB health check the config describes; keys left out keep the construct's defaults."""
+    return default_health_check(
+        **given(
+            protocol=HEALTH_CHECK_PROTOCOLS[config.protocol] if config.protocol else None,
+            port=str(config.port) if config.port is not None else None,
+            path=config.path,
+            interval=Duration.seconds(config.interval_seconds)
+            if config.interval_seconds is not None
+            else None,
+            healthy_threshold_count=config.healthy_threshold,
+            unhealthy_threshold_count=config.unhealthy_threshold,
+        )
     )
 
 
 class ProviderStack(ConfiguredAzStack):
     """The provider side of the link: ``cdk deploy ProviderStack``."""
+
+    SERVICE_NAME_OUTPUT = "ServiceName"
+    """The output that holds the service name: what consumers (and a linked consumer stack) read."""
 
     provider: ProviderEndpointService
     """The endpoint service and its NLB."""
@@ -48,58 +52,39 @@ class ProviderStack(ConfiguredAzStack):
     updater: RdsTargetGroupUpdater | None
     """The target updater, when the config names a database."""
 
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        config: ProviderConfig,
-        allow_own_account: bool = False,
-    ) -> None:
-        """Build the provider from its validated config.
-
-        ``allow_own_account`` adds this stack's own account to the allowed principals: the app
-        sets it when a consumer stack of the same app (same account and region) links to it.
-        """
+    def __init__(self, scope: Construct, construct_id: str, *, config: ProviderConfig) -> None:
+        """Build the provider from its validated config."""
         super().__init__(
             scope,
             construct_id,
             env=config.env,
             azs=config.vpc.availability_zones,
             description="privatelink-cdk provider: internal NLB + VPC endpoint service",
+            tags=config.tags,
+            removal_policy=config.removal_policy,
+            log_retention_days=config.log_retention_days,
         )
-        log_retention = RETENTION_DAYS[config.log_retention_days]
-        self.vpc = build_vpc(self, config.vpc, flow_log_retention=log_retention)
-        zone = None
-        if config.public_hosted_zone is not None:
-            zone = route53.PublicHostedZone.from_public_hosted_zone_attributes(
-                self,
-                "Zone",
-                hosted_zone_id=config.public_hosted_zone.zone_id,
-                zone_name=config.public_hosted_zone.zone_name,
-            )
+        self.vpc = build_vpc(self, config.vpc)
+        self._vpc_config = config.vpc
+        self.provider = ProviderEndpointService(self, "Provider", **self._arguments(config))
+        self.updater = self._updater(config.database) if config.database is not None else None
+        self._outputs()
+
+    def _arguments(self, config: ProviderConfig) -> dict[str, Any]:
+        """The construct's keyword arguments: every config value that was given, as CDK values."""
+        zone = config.public_hosted_zone
         notifications = config.notifications
-        topic = None
-        if notifications.topic_arn is not None:
-            topic = sns.Topic.from_topic_arn(self, "NotificationTopic", notifications.topic_arn)
-        self.provider = ProviderEndpointService(
-            self,
-            "Provider",
+        return given(
             vpc=self.vpc,
             ports=config.ports,
-            target_type=_TARGET_TYPES[config.target_type],
-            allowed_principals=[
-                *config.allowed_principals,
-                *([f"arn:{self.partition}:iam::{self.account}:root"] if allow_own_account else []),
-            ],
+            target_type=TARGET_TYPES[config.target_type] if config.target_type else None,
+            allowed_principals=config.allowed_principals,
             allow_all_principals=config.allow_all_principals,
             acceptance_required=config.acceptance_required,
             auto_accept_principals=config.auto_accept_principals,
             allowed_regions=config.allowed_regions,
             supported_ip_address_types=config.supported_ip_address_types,
-            ip_address_type=(
-                elbv2.IpAddressType.DUAL_STACK if config.dualstack else elbv2.IpAddressType.IPV4
-            ),
+            ip_address_type=elbv2.IpAddressType.DUAL_STACK if config.dualstack else None,
             cross_zone_enabled=config.cross_zone,
             deletion_protection=config.deletion_protection,
             deregistration_delay=(
@@ -113,45 +98,29 @@ class ProviderStack(ConfiguredAzStack):
             ),
             target_cidrs=config.target_cidrs,
             contributor_insights=config.contributor_insights,
-            health_check=health_check(config.health_check),
+            health_check=health_check(config.health_check) if config.health_check else None,
             private_dns_name=config.private_dns_name,
-            public_hosted_zone=zone,
-            connection_notifications=notifications.enabled,
-            notification_topic=topic,
-            notification_events=notifications.events,
-            log_retention=log_retention,
+            public_hosted_zone=(
+                route53.PublicHostedZone.from_public_hosted_zone_attributes(
+                    self, "Zone", hosted_zone_id=zone.zone_id, zone_name=zone.zone_name
+                )
+                if zone is not None
+                else None
+            ),
+            connection_notifications=notifications.enabled if notifications else None,
+            notification_topic=(
+                sns.Topic.from_topic_arn(self, "NotificationTopic", notifications.topic_arn)
+                if notifications and notifications.topic_arn
+                else None
+            ),
+            notification_events=notifications.events if notifications else None,
+            encryption_key=self.encryption_key,
+            log_retention=self.log_retention,
+            removal_policy=self.removal_policy,
         )
-        self.updater = None
-        if config.database is not None:
-            self.updater = self._updater(config.database, log_retention)
-        CfnOutput(
-            self,
-            "ServiceName",
-            value=self.provider.service_name,
-            description="Give this to consumers: they create their interface endpoint to it",
-        )
-        CfnOutput(self, "ServiceId", value=self.provider.service_id, description="The endpoint service ID")
-        CfnOutput(
-            self,
-            "NlbDnsName",
-            value=self.provider.load_balancer.load_balancer_dns_name,
-            description="The internal NLB's DNS name (for tests from inside the VPC)",
-        )
-        if self.provider.private_dns_verification_name is not None:
-            CfnOutput(
-                self,
-                "DomainVerificationName",
-                value=self.provider.private_dns_verification_name,
-                description="TXT record name AWS checks to verify the private DNS name's domain",
-            )
-            CfnOutput(
-                self,
-                "DomainVerificationValue",
-                value=self.provider.private_dns_verification_value or "",
-                description="TXT record value AWS checks to verify the private DNS name's domain",
-            )
 
-    def _updater(self, database: DatabaseConfig, log_retention: logs.RetentionDays) -> RdsTargetGroupUpdater:
+    def _updater(self, database: DatabaseConfig) -> RdsTargetGroupUpdater:
+        self._database_hostname = database.hostname
         alarm_topic = (
             sns.Topic.from_topic_arn(self, "AlarmTopic", database.alarm_topic_arn)
             if database.alarm_topic_arn
@@ -160,15 +129,64 @@ class ProviderStack(ConfiguredAzStack):
         return RdsTargetGroupUpdater(
             self,
             "TargetUpdater",
-            vpc=self.vpc,
-            hostname=database.hostname,
-            target_groups=self.provider.target_groups,
-            source_identifiers=database.source_identifiers,
-            schedule=Duration.minutes(database.schedule_minutes),
-            max_removals_per_run=database.max_removals_per_run,
-            failover_wait=Duration.seconds(database.failover_wait_seconds),
-            alarm_topic=alarm_topic,
-            vpc_subnets=one_private_subnet_per_az(self.vpc) if database.in_vpc else None,
-            create_elb_endpoint=database.create_elb_endpoint,
-            log_retention=log_retention,
+            **given(
+                vpc=self.vpc,
+                hostname=database.hostname,
+                target_groups=self.provider.target_groups,
+                source_identifiers=database.source_identifiers,
+                schedule=Duration.minutes(database.schedule_minutes) if database.schedule_minutes else None,
+                max_removals_per_run=database.max_removals_per_run,
+                failover_wait=(
+                    Duration.seconds(database.failover_wait_seconds)
+                    if database.failover_wait_seconds is not None
+                    else None
+                ),
+                alarm_topic=alarm_topic,
+                vpc_subnets=private_subnets(self._vpc_config) if database.in_vpc else None,
+                create_elb_endpoint=database.create_elb_endpoint,
+                encryption_key=self.encryption_key,
+                log_retention=self.log_retention,
+            ),
         )
+
+    def _outputs(self) -> None:
+        provider = self.provider
+        outputs = {
+            "ServiceName": (
+                provider.service_name,
+                "Give this to consumers: they create their endpoint to it",
+            ),
+            "ServiceId": (provider.service_id, "The endpoint service ID"),
+            "NlbDnsName": (
+                provider.load_balancer.load_balancer_dns_name,
+                "The internal NLB's DNS name (for tests from inside the VPC)",
+            ),
+            "Ports": (",".join(map(str, provider.ports)), "The service's TCP ports"),
+        }
+        if provider.private_dns_name is not None:
+            outputs["PrivateDnsName"] = (
+                provider.private_dns_name,
+                "The name consumers resolve with private DNS on",
+            )
+        if provider.private_dns_verification_name is not None:
+            outputs["DomainVerificationName"] = (
+                provider.private_dns_verification_name,
+                "TXT record name AWS checks to verify the private DNS name's domain",
+            )
+            outputs["DomainVerificationValue"] = (
+                provider.private_dns_verification_value or "",
+                "TXT record value AWS checks to verify the private DNS name's domain",
+            )
+        if provider.acceptor is not None:
+            outputs["ConnectionAcceptorFunction"] = (
+                provider.acceptor.function.function_name,
+                "The Lambda that accepts allowlisted accounts' connection requests",
+            )
+        if self.updater is not None:
+            outputs["DatabaseHostname"] = (self._database_hostname, "The database the target groups follow")
+            outputs["TargetUpdaterFunction"] = (
+                self.updater.function.function_name,
+                "The Lambda that keeps the target groups in step with the database",
+            )
+        for output_id, (value, description) in outputs.items():
+            CfnOutput(self, output_id, value=value, description=description)

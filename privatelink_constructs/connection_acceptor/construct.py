@@ -15,7 +15,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from privatelink_constructs._function import python_function
-from privatelink_constructs._validation import account_or_principal_problems, raise_if_problems
+from privatelink_constructs.rules import Problem, check_principals, raise_if_problems
 
 __all__ = ["ConnectionAcceptor"]
 
@@ -60,9 +60,9 @@ class ConnectionAcceptor(Construct):
         :param log_retention: How long the function's logs are kept. Defaults to three months.
         """
         super().__init__(scope, construct_id)
-        problems = account_or_principal_problems("accounts", accounts, allow_all=False, allow_arns=False)
+        problems = check_principals(accounts, argument="accounts", allow_arns=False)
         if not accounts:
-            problems.append("accounts: at least one 12-digit account ID is required, got none")
+            problems.append(Problem("accounts", "at least one 12-digit account ID is required, got none"))
         raise_if_problems(self, problems)
 
         self.function, self.log_group, role = python_function(

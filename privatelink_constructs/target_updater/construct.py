@@ -22,9 +22,9 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from privatelink_constructs._function import create_key, python_function
+from privatelink_constructs._function import create_encryption_key, python_function
 from privatelink_constructs._network import closed_security_group
-from privatelink_constructs._validation import dns_name_problem, port_problems, raise_if_problems
+from privatelink_constructs.rules import Problem, check_dns_name, check_ports, raise_if_problems
 
 __all__ = ["RDS_EVENT_CATEGORIES", "RdsTargetGroupUpdater", "UpdaterOptions"]
 
@@ -149,26 +149,34 @@ class RdsTargetGroupUpdater(Construct):
         """
         super().__init__(scope, construct_id)
         groups = _target_groups(self, target_group, port, target_groups)
-        problems = []
-        problem = dns_name_problem("hostname", hostname)
-        if problem:
-            problems.append(problem)
+        problems = check_dns_name(hostname, argument="hostname")
         if max_removals_per_run < 1:
             problems.append(
-                f"max_removals_per_run: {max_removals_per_run} would stop every removal; expected 1 or more"
+                Problem(
+                    "max_removals_per_run",
+                    f"{max_removals_per_run} would stop every removal; expected 1 or more",
+                )
             )
         if create_elb_endpoint and vpc_subnets is None:
-            problems.append("create_elb_endpoint: needs vpc_subnets (the function runs outside the VPC)")
+            problems.append(
+                Problem("create_elb_endpoint", "needs vpc_subnets (the function runs outside the VPC)")
+            )
         schedule = schedule or Duration.minutes(1)
         if not Token.is_unresolved(schedule.to_seconds()) and schedule.to_seconds() < 60:
-            problems.append(f"schedule: {schedule.to_human_string()} is below EventBridge's 1 minute minimum")
+            problems.append(
+                Problem("schedule", f"{schedule.to_human_string()} is below EventBridge's 1 minute minimum")
+            )
         failover_wait = failover_wait or Duration.seconds(30)
         if failover_wait.to_seconds() > 300:
-            problems.append(f"failover_wait: {failover_wait.to_human_string()} is over the 5 minute maximum")
+            problems.append(
+                Problem("failover_wait", f"{failover_wait.to_human_string()} is over the 5 minute maximum")
+            )
         raise_if_problems(self, problems)
 
         stack = Stack.of(self)
-        key = encryption_key or create_key(self, "Key", description="privatelink-cdk target updater logs")
+        key = encryption_key or create_encryption_key(
+            self, "Key", description="privatelink-cdk target updater logs"
+        )
         self.security_group = None
         self.elb_endpoint = None
         if vpc_subnets is not None:
@@ -402,22 +410,26 @@ def _target_groups(
     port: int | None,
     target_groups: Mapping[int, elbv2.INetworkTargetGroup] | None,
 ) -> dict[int, elbv2.INetworkTargetGroup]:
-    problems: list[str] = []
+    problems: list[Problem] = []
     groups: dict[int, elbv2.INetworkTargetGroup] = {}
     if target_groups is not None and target_group is not None:
-        problems.append("target_group: give target_group and port, or target_groups, not both")
+        problems.append(Problem("target_group", "give target_group and port, or target_groups, not both"))
     elif target_groups is not None:
         groups = dict(target_groups)
         if not groups:
-            problems.append("target_groups: at least one target group is required, got none")
+            problems.append(Problem("target_groups", "at least one target group is required, got none"))
     elif target_group is not None:
         if port is None:
-            problems.append("port: required with target_group (the port targets are registered with)")
+            problems.append(
+                Problem("port", "required with target_group (the port targets are registered with)")
+            )
         else:
             groups = {port: target_group}
     else:
-        problems.append("target_group: required (with port), or target_groups")
+        problems.append(Problem("target_group", "required (with port), or target_groups"))
     if groups:
-        problems += port_problems("target_groups" if target_groups else "port", list(groups), maximum=None)
+        problems += check_ports(
+            list(groups), argument="target_groups" if target_groups else "port", maximum=None
+        )
     raise_if_problems(scope, problems)
     return groups

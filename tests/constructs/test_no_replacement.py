@@ -15,7 +15,9 @@ from aws_cdk import Stack
 from aws_cdk.assertions import Template
 from cfnlint.schema.manager import PROVIDER_SCHEMA_MANAGER
 
-from tests.constructs.helpers import provider
+from privatelink_constructs import ConsumerInterfaceEndpoint
+from tests.conftest import new_stack
+from tests.constructs.helpers import imported_vpc, provider
 
 KEEP = ("AWS::EC2::VPCEndpointService", "AWS::ElasticLoadBalancingV2::LoadBalancer")
 
@@ -96,3 +98,31 @@ def test_detects_a_replacement() -> None:
         k: {**v, "Properties": {**v["Properties"], "Scheme": "internet-facing"}} for k, v in base_nlb.items()
     }
     assert replaced(base_nlb, changed) != []
+
+
+def consumer_template(record_names: list[str]) -> dict[str, Any]:
+    stack = new_stack()
+    ConsumerInterfaceEndpoint(
+        stack,
+        "Consumer",
+        vpc=imported_vpc(stack),
+        service_name="com.amazonaws.vpce.eu-west-1.vpce-svc-0123456789abcdef0",
+        ports=[5432],
+        private_hosted_zone_name="example.com",
+        record_names=record_names,
+        dns_record_ip_type="dualstack",
+        ip_address_type="dualstack",
+    )
+    resources: dict[str, Any] = Template.from_stack(stack).to_json()["Resources"]
+    return resources
+
+
+def test_reordering_record_names_replaces_no_record() -> None:
+    # A record's name is create-only: were logical IDs by list position, a reorder would move
+    # names between resources and CloudFormation would replace (and collide on) every record.
+    before = consumer_template(["db.example.com", "replica.example.com"])
+    after = consumer_template(["replica.example.com", "db.example.com"])
+    assert sum(r["Type"] == "AWS::Route53::RecordSet" for r in before.values()) == 4
+    assert replaced(before, after) == []
+    # And the check can fail: dropping a name removes its two records.
+    assert len(replaced(before, consumer_template(["replica.example.com"]))) == 2

@@ -6,13 +6,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration, Environment, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk.assertions import Match, Template
 
 from privatelink_constructs import ProviderEndpointService
-from tests.conftest import new_stack, only
+from tests.conftest import new_app, new_stack, only
 from tests.constructs.helpers import VPC_CIDR, provider, zone
 
 
@@ -200,14 +200,37 @@ class TestEndpointService:
         assert "SupportedRegions" not in service["Properties"]
         assert service["Properties"]["SupportedIpAddressTypes"] == ["ipv4"]
 
-    def test_service_name_is_built_from_region_and_service_id(
+    def test_service_name_prefix_follows_the_partition(
         self, default: tuple[ProviderEndpointService, Template]
     ) -> None:
-        built, _ = default
-        resolved = Stack.of(built).resolve(built.service_name)
-        assert resolved["Fn::Join"][1][0] == "com.amazonaws.vpce."
-        assert resolved["Fn::Join"][1][1] == {"Ref": "AWS::Region"}
-        assert Stack.of(built).resolve(built.service_id)["Fn::GetAtt"][1] == "ServiceId"
+        # cdk.json targets aws and aws-cn, whose prefixes differ: the prefix comes from a
+        # mapping keyed by the deploying partition, not a hard-coded "com.amazonaws.vpce".
+        built, template = default
+        separator, (prefix, region, service_id) = Stack.of(built).resolve(built.service_name)["Fn::Join"]
+        assert separator == "."
+        mapping = "PrivateLinkCdkServiceNamePrefix"
+        assert prefix == {"Fn::FindInMap": [mapping, {"Ref": "AWS::Partition"}, "prefix"]}
+        assert region == {"Ref": "AWS::Region"}
+        assert service_id["Fn::GetAtt"][1] == "ServiceId"
+        assert template.to_json()["Mappings"][mapping] == {
+            "aws": {"prefix": "com.amazonaws.vpce"},
+            "aws-cn": {"prefix": "cn.com.amazonaws.vpce"},
+        }
+
+    @pytest.mark.parametrize(
+        ("region", "prefix"),
+        [("cn-north-1", "cn.com.amazonaws.vpce"), ("eu-west-1", "com.amazonaws.vpce")],
+    )
+    def test_service_name_prefix_of_a_concrete_region(self, region: str, prefix: str) -> None:
+        stack = Stack(new_app(), "Test", env=Environment(account="111122223333", region=region))
+        built = provider(stack)
+        assert stack.resolve(built.service_name)["Fn::Join"][1][0] == f"{prefix}.{region}"
+
+    def test_one_prefix_needs_no_mapping(self) -> None:
+        app = new_app(**{"@aws-cdk/core:target-partitions": ["aws"]})
+        built = provider(Stack(app, "Test"))
+        assert Stack.of(built).resolve(built.service_name)["Fn::Join"][1][0] == "com.amazonaws.vpce"
+        assert "Mappings" not in Template.from_stack(Stack.of(built)).to_json()
 
     def test_all_principals_with_explicit_opt_in(self) -> None:
         built = provider(allowed_principals=["*"], allow_all_principals=True)

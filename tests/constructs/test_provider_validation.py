@@ -46,7 +46,8 @@ PATH = "Test/Provider: "
         ),
         (
             {"allowed_principals": ["*"]},
-            "allowed_principals[0]: '*' would let every AWS account connect; pass allow_all_principals=True",
+            "allowed_principals[0]: '*' would let every AWS account connect; set allow_all_principals=True "
+            "to mean it",
         ),
         (
             {"auto_accept_principals": ["arn:aws:iam::111122223333:root"]},
@@ -59,11 +60,11 @@ PATH = "Test/Provider: "
         (
             {"supported_ip_address_types": ["ipv4", "ipv6"]},
             "supported_ip_address_types: 'ipv6' needs a dualstack NLB; set "
-            "ip_address_type=IpAddressType.DUAL_STACK (got IPV4)",
+            "ip_address_type=IpAddressType.DUAL_STACK",
         ),
         (
             {"supported_ip_address_types": ["ipv5"]},
-            "supported_ip_address_types[0]: 'ipv5' is not allowed; expected 'ipv4' or 'ipv6'",
+            "supported_ip_address_types[0]: 'ipv5' is not allowed; expected one of 'ipv4', 'ipv6'",
         ),
         (
             {"private_dns_name": "db_primary.example.com"},
@@ -73,11 +74,12 @@ PATH = "Test/Provider: "
         (
             {"notification_events": ["Connect", "Accepted"]},
             "notification_events[1]: 'Accepted' is not allowed; expected one of "
-            "['Accept', 'Connect', 'Delete', 'Reject']",
+            "'Accept', 'Connect', 'Delete', 'Reject'",
         ),
         (
             {"target_type": elbv2.TargetType.LAMBDA},
-            "target_type: TargetType.LAMBDA is not allowed; expected IP, INSTANCE or ALB",
+            "target_type: TargetType.LAMBDA is not allowed; expected one of TargetType.IP, "
+            "TargetType.INSTANCE, TargetType.ALB",
         ),
         ({"target_cidrs": ["0.0.0.0/0"]}, "target_cidrs[0]: '0.0.0.0/0' would allow every address"),
         ({"target_cidrs": ["peered"]}, "target_cidrs[0]: 'peered' is not a CIDR block"),

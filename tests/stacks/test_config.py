@@ -52,18 +52,21 @@ def test_nothing_to_build_is_an_error() -> None:
     ("provider", "problem"),
     [
         ({"ports": [5432, 70000]}, "provider.ports[1]: 70000 is not a TCP port (1-65535)"),
-        ({"ports": ["5432"]}, "provider.ports[0]: expected an integer, got '5432' (a str)"),
-        ({"ports": 5432}, "provider.ports: expected a list, got 5432 (a int)"),
+        ({"ports": ["5432"]}, "provider.ports[0]: expected an integer, got '5432' (a string)"),
+        ({"ports": 5432}, "provider.ports: expected a list, got 5432 (a number)"),
         ({"ports": []}, "provider.ports: at least one TCP port is required, got none"),
-        ({"prots": [5432]}, "provider.prots: unknown key (allowed: "),
+        ({"prots": [5432]}, "provider.prots: unknown key; did you mean 'ports'? (allowed: "),
         ({"allowed_principals": ["42"]}, "provider.allowed_principals[0]: '42' is not a 12-digit account ID"),
         (
             {"allowed_principals": ["*"]},
             "provider.allowed_principals[0]: '*' would let every AWS account connect; "
-            "pass allow_all_principals: true to mean it",
+            "set allow_all_principals: true to mean it",
         ),
         ({"acceptance_required": "yes"}, "provider.acceptance_required: expected true or false, got 'yes'"),
-        ({"target_type": "lambda"}, "provider.target_type: 'lambda' is not one of ['ip', 'instance', 'alb']"),
+        (
+            {"target_type": "lambda"},
+            "provider.target_type: 'lambda' is not allowed; expected one of 'ip', 'instance', 'alb'",
+        ),
         ({"allowed_regions": ["eu_west_1"]}, "provider.allowed_regions[0]: 'eu_west_1' is not an AWS region"),
         (
             {"supported_ip_address_types": ["ipv4", "ipv6"]},
@@ -91,13 +94,13 @@ def test_nothing_to_build_is_an_error() -> None:
                 "private_dns_name": "db.example.com",
                 "public_hosted_zone": {"zone_id": "Z1", "zone_name": "example.org"},
             },
-            "provider.public_hosted_zone.zone_name: 'example.org' does not contain "
+            "provider.public_hosted_zone.zone_name: zone 'example.org' does not contain "
             "private_dns_name 'db.example.com'",
         ),
         ({"private_dns_name": "not a name"}, "provider.private_dns_name: 'not a name' is not a DNS name"),
         (
             {"notifications": {"events": ["Connected"]}},
-            "provider.notifications.events[0]: 'Connected' is not one of",
+            "provider.notifications.events[0]: 'Connected' is not allowed; expected one of",
         ),
         (
             {"notifications": {"topic_arn": "my-topic"}},
@@ -113,7 +116,7 @@ def test_nothing_to_build_is_an_error() -> None:
             "provider.deregistration_delay_seconds: 4000 is out of range",
         ),
         ({"database": {"hostname": "db_1"}}, "provider.database.hostname: 'db_1' is not a DNS name"),
-        ({"database": {}}, "provider.database.hostname: '' is not a DNS name"),
+        ({"database": {}}, "provider.database.hostname: required, but missing"),
         (
             {"database": {"hostname": "db.example.com", "create_elb_endpoint": True}},
             "provider.database.create_elb_endpoint: the endpoint is for an updater in the VPC; "
@@ -246,7 +249,7 @@ FOREIGN = "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0"
             {"private_hosted_zone": {"name": "example.com", "records": ["db.example.org"]}},
             "consumers[0].private_hosted_zone.records[0]: 'db.example.org' is not in the zone 'example.com'",
         ),
-        ({"ip_address_type": "ipv5"}, "consumers[0].ip_address_type: 'ipv5' is not one of"),
+        ({"ip_address_type": "ipv5"}, "consumers[0].ip_address_type: 'ipv5' is not allowed; expected one of"),
         ({"ip_address_type": "dualstack"}, "consumers[0].ip_address_type: 'dualstack' needs IPv6 subnets"),
         (
             {"dns_record_ip_type": "ipv6"},
@@ -320,10 +323,126 @@ def test_several_consumers_get_one_stack_each() -> None:
 def test_several_consumers_need_names_and_unique_stacks() -> None:
     problems = problems_of({"provider": {}, "consumers": [{}, {"name": "a", "stack_name": "ProviderStack"}]})
     assert "consumers[0].name: required when there are several consumers (it names the stack)" in problems
-    assert "stack names must be unique, got ['ProviderStack'] more than once" in problems
+    taken = "consumers[1].stack_name: 'ProviderStack' is already the stack name of provider.stack_name"
+    assert taken in problems
 
 
 def test_consumers_must_be_a_list() -> None:
-    assert "consumers: expected a list, got a dict" in problems_of(
+    assert "consumers: expected a list, got a mapping" in problems_of(
         {"provider": {}, "consumers": {"name": "a"}}
     )
+
+
+def test_one_problem_is_one_problem() -> None:
+    with pytest.raises(ConfigError, match=re.escape("invalid privatelink config (1 problem):\n")):
+        parse_config({"provider": {"ports": [0]}})
+
+
+def test_nested_problems_and_sibling_problems_come_together() -> None:
+    problems = problems_of(
+        {
+            "provider": {
+                "vpc": {"cidr": "10.0.0.0/8"},
+                "ports": [0],
+                "health_check": {"interval_seconds": 1},
+            },
+            "consumers": [{"allowed_peers": [{"cidr": "0.0.0.0/0"}]}, {"name": "b", "service_name": "x"}],
+        }
+    )
+    assert problems == [
+        "provider.vpc.cidr: '10.0.0.0/8' must have a prefix between /16 and /28 (VPC limits)",
+        "provider.ports[0]: 0 is not a TCP port (1-65535)",
+        "provider.health_check.interval_seconds: 1 is out of range (5-300)",
+        "consumers[0].allowed_peers[0].cidr: '0.0.0.0/0' would allow every address; "
+        "name the networks you mean",
+        "consumers[1].service_name: 'x' is not an endpoint service name; expected "
+        "com.amazonaws.vpce.<region>.vpce-svc-<17 hex digits> (cn.com.amazonaws.vpce... in China)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "suggestion"),
+    [("prots", "ports"), ("alowed_principals", "allowed_principals"), ("helth_check", "health_check")],
+)
+def test_unknown_key_suggests_the_closest(key: str, suggestion: str) -> None:
+    (problem,) = problems_of({"provider": {key: 1}})
+    assert problem.startswith(f"provider.{key}: unknown key; did you mean {suggestion!r}? (allowed: ")
+
+
+def test_unknown_key_deep_inside_suggests_from_its_own_section() -> None:
+    (problem,) = problems_of({"consumers": [{"service_name": FOREIGN, "ports": [1], "vpc": {"cdir": "x"}}]})
+    assert problem.startswith(
+        "consumers[0].vpc.cdir: unknown key; did you mean 'cidr'? (allowed: availability_zones"
+    )
+
+
+def test_yaml_duplicate_keys_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "link.yaml"
+    path.write_text(
+        "provider:\n  acceptance_required: true\n  acceptance_required: false\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match=r"line 3: key 'acceptance_required' appears twice in one mapping"):
+        load_config(context_of({"config": str(path)}))
+
+
+def test_json_duplicate_keys_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "link.json"
+    path.write_text('{"provider": {"ports": [1], "ports": [2]}}', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"key 'ports' appears twice in one object"):
+        load_config(context_of({"config": str(path)}))
+
+
+def test_unquoted_account_in_yaml_says_what_yaml_made_of_it(tmp_path: Path) -> None:
+    path = tmp_path / "link.yaml"
+    path.write_text("provider:\n  env: {account: 011122223333}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(context_of({"config": str(path)}))
+    assert caught.value.problems == [
+        "provider.env.account: expected a string, got 011122223333 (unquoted, YAML reads it as the number "
+        f"{int('011122223333', 8)}); quote it, like '011122223333'"
+    ]
+
+
+def test_left_out_values_keep_the_constructs_defaults() -> None:
+    provider = parse_config({"provider": {}}).provider
+    assert provider is not None
+    # None means "the construct decides": the config declares no default of its own.
+    left_out = [
+        provider.acceptance_required,
+        provider.cross_zone,
+        provider.target_type,
+        provider.health_check,
+        provider.log_retention_days,
+        provider.supported_ip_address_types,
+        provider.deregistration_delay_seconds,
+    ]
+    assert left_out == [None] * len(left_out)
+
+
+def test_notifications_section_turns_them_on() -> None:
+    provider = parse_config({"provider": {"notifications": {}}}).provider
+    assert provider is not None
+    assert provider.notifications is not None
+    assert provider.notifications.enabled
+    assert provider.notifications.events is None  # the construct's default: every event
+
+
+@pytest.mark.parametrize(
+    ("provider", "problem"),
+    [
+        ({"removal_policy": "delete"}, "provider.removal_policy: 'delete' is not allowed; expected one of"),
+        ({"tags": {"team": 5}}, "provider.tags.team: expected a string, got 5 (a number)"),
+        (
+            {"allowed_principals": ["111122223333\n"]},
+            "provider.allowed_principals[0]: '111122223333\\n' is not",
+        ),
+        ({"log_retention_days": 1096}, None),
+    ],
+)
+def test_new_keys_are_checked(provider: dict[str, Any], problem: str | None) -> None:
+    if problem is None:
+        parse_config({"provider": provider})
+    else:
+        assert any(p.startswith(problem) for p in problems_of({"provider": provider})), problems_of(
+            {"provider": provider}
+        )

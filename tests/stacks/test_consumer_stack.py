@@ -37,20 +37,30 @@ def test_default_consumer_uses_the_providers_service_name(
     (consumer,) = default_app.consumers
     assert consumer.stack_name == "ConsumerStack"
     endpoint = next(iter(default_template.find_resources("AWS::EC2::VPCEndpoint").values()))
-    parts = endpoint["Properties"]["ServiceName"]["Fn::Join"][1]
-    assert parts[0] == "com.amazonaws.vpce."
-    reference = parts[3]["Fn::GetStackOutput"]
-    assert reference["StackName"] == "ProviderStack"
-    # The output it reads is the provider's endpoint service ID.
-    provider_id = default_app.provider.get_logical_id(default_app.provider.provider.endpoint_service)
-    assert provider_id in reference["OutputName"]
+    # The provider stack's own ServiceName output, read at deploy time: no copied mapping, no
+    # generated "PublishOutput..." output in the provider stack.
+    assert endpoint["Properties"]["ServiceName"] == {
+        "Fn::GetStackOutput": {"StackName": "ProviderStack", "OutputName": "ServiceName"}
+    }
+    assert "Mappings" not in default_template.to_json()
+    provider_outputs = Template.from_stack(default_app.provider).find_outputs("*")
+    assert not [name for name in provider_outputs if name.startswith("PublishOutput")]
     assert default_app.provider in consumer.dependencies
 
 
 def test_outputs_what_the_provider_asks_for(default_template: Template) -> None:
     outputs = default_template.find_outputs("*")
-    assert set(outputs) == {"EndpointId", "DnsName", "SecurityGroupId", "HostedZoneId"}
+    assert set(outputs) == {
+        "EndpointId",
+        "DnsName",
+        "ClientHostname",
+        "Ports",
+        "SecurityGroupId",
+        "HostedZoneId",
+    }
     assert outputs["EndpointId"]["Value"]["Ref"].startswith("ConsumerEndpoint")
+    assert outputs["ClientHostname"]["Value"] == "db.example.internal"  # the private hosted zone's record
+    assert outputs["Ports"]["Value"] == "5432"
 
 
 def test_default_demo_opens_the_port_to_the_named_peer_only(default_template: Template) -> None:

@@ -8,7 +8,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from stacks import build_app, parse_config
-from stacks.config import read_config_file
+from stacks.config_files import read_config_file
 from tests.conftest import ROOT, new_app
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))

@@ -35,12 +35,12 @@ def test_default_stack_snapshot(default_template: Template, snapshot: SnapshotAs
 
 def test_outputs_service_name_id_and_nlb_dns_name(default_template: Template) -> None:
     outputs = default_template.find_outputs("*")
-    ours = {"ServiceName", "ServiceId", "NlbDnsName"}
-    assert ours <= set(outputs)
-    # The rest is what the linked consumer stack reads (a weak cross-stack reference).
-    assert all(name.startswith("PublishOutput") for name in set(outputs) - ours)
-    service_name = outputs["ServiceName"]["Value"]["Fn::Join"][1]
-    assert service_name[0] == "com.amazonaws.vpce."
+    ours = {"ServiceName", "ServiceId", "NlbDnsName", "Ports", "DatabaseHostname", "TargetUpdaterFunction"}
+    assert set(outputs) == ours
+    assert outputs["Ports"]["Value"] == "5432"
+    assert outputs["DatabaseHostname"]["Value"] == "demo.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com"
+    separator, (prefix, *_) = outputs["ServiceName"]["Value"]["Fn::Join"]
+    assert (separator, prefix["Fn::FindInMap"][0]) == (".", "PrivateLinkCdkServiceNamePrefix")
 
 
 def test_new_vpc_has_isolated_subnets_flow_logs_and_no_nat(default_template: Template) -> None:
@@ -200,3 +200,48 @@ def test_no_updater_without_a_database() -> None:
     stack = provider_stack({})
     assert stack.updater is None
     Template.from_stack(stack).resource_count_is("AWS::Events::Rule", 0)
+
+
+def test_one_kms_key_serves_the_whole_stack(default_template: Template) -> None:
+    # Flow logs, the notification topic and the updater's logs share the stack's key.
+    (key_id,) = default_template.find_resources("AWS::KMS::Key")
+    users = [
+        *default_template.find_resources("AWS::Logs::LogGroup").values(),
+        *default_template.find_resources("AWS::SNS::Topic").values(),
+    ]
+    assert len(users) >= 3
+    for resource in users:
+        properties = resource["Properties"]
+        assert (properties.get("KmsKeyId") or properties.get("KmsMasterKeyId")) == {
+            "Fn::GetAtt": [key_id, "Arn"]
+        }
+
+
+def test_config_tags_are_stack_tags() -> None:
+    stack = provider_stack({"tags": {"team": "data", "cost-center": "42"}})
+    assert stack.tags.tag_values() == {"team": "data", "cost-center": "42"}
+
+
+def test_removal_policy_destroy_leaves_nothing_behind() -> None:
+    template = Template.from_stack(
+        provider_stack(
+            {"removal_policy": "destroy", "notifications": {}, "database": {"hostname": "db.example.com"}}
+        )
+    )
+    policies = {
+        logical_id: resource.get("DeletionPolicy")
+        for logical_id, resource in template.to_json()["Resources"].items()
+        if resource["Type"] in ("AWS::KMS::Key", "AWS::Logs::LogGroup")
+    }
+    assert len(policies) >= 3
+    assert set(policies.values()) == {"Delete"}, policies
+
+
+def test_log_retention_days_reaches_every_log_group() -> None:
+    template = Template.from_stack(
+        provider_stack({"log_retention_days": 1096, "database": {"hostname": "db.example.com"}})
+    )
+    retentions = {
+        r["Properties"]["RetentionInDays"] for r in template.find_resources("AWS::Logs::LogGroup").values()
+    }
+    assert retentions == {1096}
