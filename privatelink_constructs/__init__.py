@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .provider import ProviderEndpointService, default_health_check
     from .rules import CONNECTION_EVENTS
     from .target_updater import RDS_EVENT_CATEGORIES, RdsTargetGroupUpdater
+    from .zones import ZoneIdStack, subnets_in_zones
 
 __all__ = [
     "CONNECTION_EVENTS",
@@ -23,8 +24,10 @@ __all__ = [
     "ConsumerInterfaceEndpoint",
     "ProviderEndpointService",
     "RdsTargetGroupUpdater",
+    "ZoneIdStack",
     "create_encryption_key",
     "default_health_check",
+    "subnets_in_zones",
 ]
 
 __getattr__, __dir__ = lazy_exports(
@@ -36,7 +39,9 @@ __getattr__, __dir__ = lazy_exports(
         "ConsumerInterfaceEndpoint": ".consumer",
         "ProviderEndpointService": ".provider",
         "RdsTargetGroupUpdater": ".target_updater.construct",
+        "ZoneIdStack": ".zones",
         "create_encryption_key": "._function",
+        "subnets_in_zones": ".zones",
         "default_health_check": ".provider",
     },
 )

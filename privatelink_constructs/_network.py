@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
-__all__ = ["cidr_peer", "closed_security_group", "one_private_subnet_per_az"]
+__all__ = ["cidr_peer", "closed_security_group", "one_private_subnet_per_az", "selected"]
 
 
 def one_private_subnet_per_az(vpc: ec2.IVpc) -> ec2.SubnetSelection:
@@ -31,3 +31,15 @@ def closed_security_group(scope: Construct, vpc: ec2.IVpc, *, description: str) 
 def cidr_peer(cidr: str) -> ec2.IPeer:
     """The security-group peer of an IPv4 or IPv6 CIDR block."""
     return ec2.Peer.ipv6(cidr) if ":" in cidr else ec2.Peer.ipv4(cidr)
+
+
+def selected(vpc: ec2.IVpc, selection: ec2.SubnetSelection) -> ec2.SelectedSubnets:
+    """The subnets ``selection`` picks in ``vpc`` (``select_subnets`` takes the struct's fields)."""
+    return vpc.select_subnets(
+        availability_zones=selection.availability_zones,
+        one_per_az=selection.one_per_az,
+        subnet_filters=selection.subnet_filters,
+        subnet_group_name=selection.subnet_group_name,
+        subnet_type=selection.subnet_type,
+        subnets=selection.subnets,
+    )

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import jsii
-from aws_cdk import Duration, Fn
+from aws_cdk import Annotations, Duration, Fn
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_route53_targets as route53_targets
 from constructs import Construct
 
-from ._network import closed_security_group, one_private_subnet_per_az
+from ._network import closed_security_group, one_private_subnet_per_az, selected
 from .rules import (
     ENDPOINT_DNS_RECORD_IP_TYPES,
     ENDPOINT_IP_ADDRESS_TYPES,
@@ -22,9 +22,12 @@ from .rules import (
     check_private_zone,
     check_service_name,
     check_service_region,
+    check_zone_ids,
+    check_zone_overlap,
     endpoint_enum,
     raise_if_problems,
 )
+from .zones import region_of_zone_id, zone_ids_of
 
 __all__ = ["ConsumerInterfaceEndpoint", "record_construct_id"]
 
@@ -86,6 +89,7 @@ class ConsumerInterfaceEndpoint(Construct):
         ip_address_type: ec2.VpcEndpointIpAddressType | str | None = None,
         dns_record_ip_type: ec2.VpcEndpointDnsRecordIpType | str | None = None,
         lookup_supported_azs: bool = False,
+        service_availability_zone_ids: Sequence[str] = (),
     ) -> None:
         """Create the endpoint, its security group and, optionally, a private hosted zone.
 
@@ -119,6 +123,11 @@ class ConsumerInterfaceEndpoint(Construct):
             Defaults to the EC2 default. IPv6 records need a dualstack or IPv6 endpoint.
         :param lookup_supported_azs: Look up the AZs the service is offered in and use only those.
             Defaults to off: it needs an account, a region and AWS credentials at synth time.
+        :param service_availability_zone_ids: The zone IDs the provider's service is in (what the
+            provider publishes, like ``["use1-az1", "use1-az4"]``). With a VPC built from zone IDs
+            (see ``zones``), the endpoint goes only into shared zones: none shared is an error,
+            zones of yours left out get a warning. A cross-region endpoint is not matched (its
+            zones are in another region). Defaults to none: every selected subnet.
         """
         super().__init__(scope, construct_id)
         raise_if_problems(
@@ -130,6 +139,7 @@ class ConsumerInterfaceEndpoint(Construct):
                 *(check_service_region(service_name, service_region) if service_region is not None else []),
                 *check_endpoint_ip_types(ip_address_type, dns_record_ip_type),
                 *check_private_zone(private_hosted_zone_name, record_names),
+                *check_zone_ids(service_availability_zone_ids, argument="service_availability_zone_ids"),
             ],
         )
         self.ports = tuple(ports)
@@ -148,7 +158,9 @@ class ConsumerInterfaceEndpoint(Construct):
         self.add_allowed_peers(*allowed_peers)
         self._add_endpoint(
             vpc,
-            subnets=subnets,
+            subnets=self._shared_zones(
+                vpc, subnets or one_private_subnet_per_az(vpc), service_availability_zone_ids
+            ),
             private_dns_enabled=private_dns_enabled,
             lookup_supported_azs=lookup_supported_azs,
             service_region=service_region,
@@ -226,7 +238,7 @@ class ConsumerInterfaceEndpoint(Construct):
         self,
         vpc: ec2.IVpc,
         *,
-        subnets: ec2.SubnetSelection | None,
+        subnets: ec2.SubnetSelection,
         private_dns_enabled: bool,
         lookup_supported_azs: bool,
         service_region: str | None,
@@ -238,7 +250,7 @@ class ConsumerInterfaceEndpoint(Construct):
             "Endpoint",
             vpc=vpc,
             service=ec2.InterfaceVpcEndpointService(self.service_name, port=self.ports[0]),
-            subnets=subnets or one_private_subnet_per_az(vpc),
+            subnets=subnets,
             security_groups=[self.security_group],
             open=False,
             private_dns_enabled=private_dns_enabled,
@@ -251,6 +263,46 @@ class ConsumerInterfaceEndpoint(Construct):
         self.endpoint_id = self.endpoint.vpc_endpoint_id
         self.dns_entries = self.endpoint.vpc_endpoint_dns_entries
         self.dns_name = Fn.select(1, Fn.split(":", Fn.select(0, self.dns_entries)))
+
+    def _shared_zones(
+        self, vpc: ec2.IVpc, selection: ec2.SubnetSelection, service_zone_ids: Sequence[str]
+    ) -> ec2.SubnetSelection:
+        """The selected subnets in zones the service is in too (see ``service_availability_zone_ids``)."""
+        if not service_zone_ids:
+            return selection
+        subnets = selected(vpc, selection).subnets
+        own = zone_ids_of(subnets)
+        if own is None:
+            Annotations.of(self).add_warning_v2(
+                "privatelink-cdk:zonesUnknown",
+                "The endpoint's subnets carry zone names, not zone IDs, so they cannot be matched with "
+                f"the service's zones {list(service_zone_ids)} at synth; check them, or build the VPC "
+                "from zone IDs.",
+            )
+            return selection
+        if {region_of_zone_id(z) for z in own} != {region_of_zone_id(z) for z in service_zone_ids}:
+            Annotations.of(self).add_info(
+                f"The service's zones {list(service_zone_ids)} are in another region than the endpoint's "
+                f"{list(own)}: a cross-region endpoint is not matched by zone."
+            )
+            return selection
+        raise_if_problems(
+            self,
+            check_zone_overlap(
+                own,
+                service_zone_ids,
+                argument="subnets",
+                service_argument="service_availability_zone_ids",
+            ),
+        )
+        left_out = sorted(set(own) - set(service_zone_ids))
+        if left_out:
+            Annotations.of(self).add_warning_v2(
+                "privatelink-cdk:zonesLeftOut",
+                f"No endpoint in {left_out}: the service is not in those zones (it is in "
+                f"{sorted(service_zone_ids)}). Clients there reach the endpoint in another zone.",
+            )
+        return ec2.SubnetSelection(subnets=[s for s in subnets if s.availability_zone in service_zone_ids])
 
     def _add_hosted_zone(self, vpc: ec2.IVpc, zone_name: str, *, with_ipv6: bool) -> None:
         """A private hosted zone in the VPC with alias records to the endpoint, one per name."""

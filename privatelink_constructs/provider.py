@@ -31,7 +31,7 @@ from aws_cdk.region_info import RegionInfo
 from constructs import Construct
 
 from ._function import create_encryption_key
-from ._network import cidr_peer, closed_security_group, one_private_subnet_per_az
+from ._network import cidr_peer, closed_security_group, one_private_subnet_per_az, selected
 from .connection_acceptor.construct import ConnectionAcceptor
 from .rules import (
     CONNECTION_EVENTS,
@@ -51,6 +51,7 @@ from .rules import (
     raise_if_problems,
     to_principal_arn,
 )
+from .zones import zone_ids_of
 
 if TYPE_CHECKING:
     from aws_cdk import aws_s3 as s3
@@ -126,6 +127,12 @@ class ProviderEndpointService(Construct):
     """The target group of each port: register the service's targets here."""
     security_group: ec2.SecurityGroup
     """The NLB's security group."""
+    subnets: ec2.SelectedSubnets
+    """The subnets the NLB's nodes are in: the zones consumers can connect in."""
+    availability_zone_ids: tuple[str, ...] | None
+    """The NLB's zone IDs, when its VPC was built from zone IDs (see ``zones``); else None.
+
+    Consumers need them: PrivateLink connects only in zones both sides are in."""
     endpoint_service: ec2.CfnVPCEndpointService
     """The VPC endpoint service."""
     service_id: str
@@ -203,6 +210,7 @@ class ProviderEndpointService(Construct):
             pending for a human; nothing is ever rejected automatically. Turns connection
             notifications on. Defaults to none (no Lambda).
         :param subnets: Where the NLB's nodes go. Defaults to one private or isolated subnet per AZ.
+            With a VPC built from zone IDs, ``zones.subnets_in_zones([...])`` picks them by ID.
         :param target_type: IP (default), INSTANCE or ALB.
         :param health_check: The health check of every port. Defaults to
             ``default_health_check()``: TCP on the traffic port every 10 seconds, 2 checks to
@@ -433,12 +441,15 @@ class ProviderEndpointService(Construct):
         self.security_group = closed_security_group(
             self, vpc, description="privatelink-cdk NLB: egress to the service ports in the VPC only"
         )
+        selection = subnets or one_private_subnet_per_az(vpc)
+        self.subnets = selected(vpc, selection)
+        self.availability_zone_ids = zone_ids_of(self.subnets.subnets)
         self.load_balancer = elbv2.NetworkLoadBalancer(
             self,
             "Nlb",
             vpc=vpc,
             internet_facing=False,
-            vpc_subnets=subnets or one_private_subnet_per_az(vpc),
+            vpc_subnets=selection,
             cross_zone_enabled=cross_zone_enabled,
             deletion_protection=deletion_protection,
             ip_address_type=ip_address_type,

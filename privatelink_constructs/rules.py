@@ -25,6 +25,8 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk.region_info import RegionInfo
 from constructs import Construct
 
+from .zones import is_zone_id, region_of_zone_id, zone_id_prefix
+
 __all__ = [
     "CONNECTION_EVENTS",
     "ENDPOINT_DNS_RECORD_IP_TYPES",
@@ -53,6 +55,8 @@ __all__ = [
     "check_service_name",
     "check_service_region",
     "check_zone_holds",
+    "check_zone_ids",
+    "check_zone_overlap",
     "domain_contains",
     "endpoint_enum",
     "is_account_id",
@@ -431,6 +435,53 @@ def check_health_check(
     ):
         problems += check_range(value, argument=at(field), low=low, high=high)
     return problems
+
+
+def check_zone_ids(zone_ids: Sequence[str], *, argument: str, region: str | None = None) -> list[Problem]:
+    """Availability Zone IDs: the format (``use1-az1``), once each, one region, ``region``'s if known."""
+    problems = []
+    for index, zone_id in enumerate(zone_ids):
+        if not is_zone_id(zone_id):
+            problems.append(
+                Problem(argument, f"{zone_id!r} is not an Availability Zone ID (like 'use1-az1')", index)
+            )
+        elif zone_ids.index(zone_id) != index:
+            problems.append(Problem(argument, f"{zone_id!r} is listed more than once", index))
+    if problems:
+        return problems
+    regions = sorted({region_of_zone_id(zone_id) for zone_id in zone_ids})
+    if len(regions) > 1:
+        problems.append(Problem(argument, f"zones of one region only; got zones of {regions}"))
+    expected = zone_id_prefix(region) if region is not None else None
+    if expected is not None and regions and regions != [expected]:
+        problems.append(
+            Problem(
+                argument,
+                f"{list(zone_ids)} are not zones of {region} (its zone IDs start with '{expected}-')",
+            )
+        )
+    return problems
+
+
+def check_zone_overlap(
+    own: Sequence[str], service: Sequence[str], *, argument: str, service_argument: str
+) -> list[Problem]:
+    """An endpoint's zones share at least one zone with the service's (same region only)."""
+    if (
+        not own
+        or not service
+        or {region_of_zone_id(z) for z in own} != {region_of_zone_id(z) for z in service}
+    ):
+        return []
+    if set(own) & set(service):
+        return []
+    return [
+        Problem(
+            argument,
+            f"{list(own)} share no zone with the service's {service_argument} {list(service)}: "
+            "PrivateLink connects only in zones both sides are in",
+        )
+    ]
 
 
 def raise_if_problems(scope: Construct, problems: Iterable[Problem]) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Acknowledgment, Annotations, Environment, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Annotations, Aspects, Environment, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from privatelink_constructs import create_encryption_key
+from privatelink_constructs import create_encryption_key, zones
 
 from .choices import LOG_RETENTIONS, REMOVAL_POLICIES
 
@@ -54,9 +54,11 @@ class ConfiguredAzStack(Stack):
         removal_policy: str | None,
         log_retention_days: int | None,
     ) -> None:
-        """Create the stack in ``env``; ``azs`` replaces the AZ lookup when the region is set."""
+        """Create the stack in ``env``; ``azs`` (zone IDs or names) replaces the AZ lookup."""
         self._configured_azs = list(azs)
         super().__init__(scope, construct_id, env=environment(env), description=description, tags=dict(tags))
+        if any(zones.is_zone_id(zone) for zone in azs):
+            Aspects.of(self).add(zones.PlaceSubnetsByZoneId())
         self.removal_policy = REMOVAL_POLICIES[removal_policy] if removal_policy else None
         self.log_retention = LOG_RETENTIONS[log_retention_days] if log_retention_days else None
         self.encryption_key = create_encryption_key(
@@ -68,7 +70,7 @@ class ConfiguredAzStack(Stack):
 
     @property
     def availability_zones(self) -> list[str]:
-        """The configured AZs when the stack has a region, else CDK's own answer."""
+        """The configured zones (IDs or names), else CDK's own answer."""
         if self._configured_azs and not self.node.try_get_context("lookupAzs"):
             return self._configured_azs
         return list(super().availability_zones)
@@ -82,7 +84,7 @@ def build_vpc(stack: ConfiguredAzStack, config: VpcConfig) -> ec2.IVpc:
             "Vpc",
             vpc_id=config.vpc_id,
             vpc_cidr_block=config.cidr,
-            availability_zones=list(config.availability_zones),
+            availability_zones=list(config.zones),
             private_subnet_ids=list(config.subnet_ids),
         )
         Annotations.of(imported).acknowledge_warning(
@@ -96,8 +98,8 @@ def build_vpc(stack: ConfiguredAzStack, config: VpcConfig) -> ec2.IVpc:
         "Vpc",
         ip_addresses=ec2.IpAddresses.cidr(config.cidr),
         ip_protocol=ec2.IpProtocol.DUAL_STACK if config.ipv6 else ec2.IpProtocol.IPV4_ONLY,
-        max_azs=None if config.availability_zones else config.max_azs,
-        availability_zones=list(config.availability_zones) or None,
+        max_azs=None if config.zones else config.max_azs or 2,
+        availability_zones=list(config.zones) or None,
         nat_gateways=0,
         subnet_configuration=[
             ec2.SubnetConfiguration(name="Private", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24)

@@ -43,6 +43,7 @@ from .config_types import (
     Texts,
     TopicArn,
     VpcCidr,
+    ZoneIds,
     choice,
     rule,
 )
@@ -77,37 +78,57 @@ class EnvConfig(Model):
 
 
 class VpcConfig(Model):
-    """A new VPC (the default), or an existing one imported by attributes when ``vpc_id`` is set."""
+    """A new VPC (the default), or an existing one imported by attributes when ``vpc_id`` is set.
+
+    Its zones are named by ID (``availability_zone_ids``, the same zones in every account:
+    what PrivateLink partners exchange) or by name (``availability_zones``), not both.
+    """
 
     cidr: VpcCidr = "10.40.0.0/16"
     """The new VPC's CIDR; for an existing VPC, its CIDR (the NLB's egress rules use it)."""
-    max_azs: Annotated[StrictInt, rule(lambda v: rules.check_range(v, argument="", low=1, high=6))] = 2
-    """How many AZs a new VPC spans."""
+    max_azs: Annotated[StrictInt, rule(lambda v: rules.check_range(v, argument="", low=1, high=6))] | None = (
+        None
+    )
+    """How many AZs a new VPC spans when no zones are listed: two unless given."""
     ipv6: StrictBool = False
     """Give a new VPC an Amazon-provided IPv6 block (needed for a dualstack NLB or endpoint)."""
     vpc_id: Text | None = None
     """An existing VPC's ID: import it instead of creating one."""
     availability_zones: Texts = ()
-    """The AZs of ``subnet_ids`` (existing VPC), or the AZs of a new VPC in a stack with a region."""
+    """Zone names: of ``subnet_ids`` (existing VPC), or of a new VPC in a stack with a region."""
+    availability_zone_ids: ZoneIds = ()
+    """Zone IDs (``use1-az1``): of ``subnet_ids`` (existing VPC), or where a new VPC's subnets go."""
     subnet_ids: Texts = ()
-    """An existing VPC's private subnets, one per entry of ``availability_zones``."""
+    """An existing VPC's private subnets, one per listed zone."""
 
     @property
     def existing(self) -> bool:
         """Whether the VPC is imported rather than created."""
         return self.vpc_id is not None
 
+    @property
+    def zones(self) -> tuple[str, ...]:
+        """The zones as listed: IDs or names (what aws-cdk-lib gets as the VPC's zone labels)."""
+        return self.availability_zone_ids or self.availability_zones
+
     @model_validator(mode="after")
-    def _existing_vpc(self) -> Self:
+    def _zones_and_subnets(self) -> Self:
         problems = []
+        if self.availability_zones and self.availability_zone_ids:
+            problems.append(
+                Problem("availability_zone_ids", "give zone IDs or availability_zones (names), not both")
+            )
+        if self.max_azs is not None and self.zones:
+            problems.append(Problem("max_azs", "the listed zones decide how many there are; drop max_azs"))
         if self.existing and not self.subnet_ids:
             problems.append(Problem("subnet_ids", "an existing VPC needs its private subnet IDs, got none"))
-        if self.existing and len(self.subnet_ids) != len(self.availability_zones):
+        if self.existing and len(self.subnet_ids) != len(self.zones):
+            key = "availability_zone_ids" if self.availability_zone_ids else "availability_zones"
             problems.append(
                 Problem(
-                    "availability_zones",
-                    f"list the AZ of each subnet in subnet_ids ({len(self.subnet_ids)} subnets, "
-                    f"{len(self.availability_zones)} AZs)",
+                    key,
+                    f"list the zone of each subnet in subnet_ids ({len(self.subnet_ids)} subnets, "
+                    f"{len(self.zones)} zones)",
                 )
             )
         if self.existing and self.ipv6:
@@ -264,14 +285,23 @@ class ProviderConfig(Model):
 
 
 def _az_problems(env: EnvConfig, vpc: VpcConfig) -> list[Problem]:
+    if env.region is not None and vpc.availability_zone_ids:
+        return rules.check_zone_ids(
+            vpc.availability_zone_ids, argument="vpc.availability_zone_ids", region=env.region
+        )
     if vpc.availability_zones and not vpc.existing and env.region is None:
-        return [Problem("vpc.availability_zones", "naming AZs for a new VPC needs env.region")]
-    if env.region is not None and not vpc.existing and not vpc.availability_zones:
         return [
             Problem(
                 "vpc.availability_zones",
-                "a stack with env.region needs the new VPC's AZs listed "
-                "(CDK would otherwise look them up with AWS credentials)",
+                "naming AZs for a new VPC needs env.region; or list zone IDs in vpc.availability_zone_ids",
+            )
+        ]
+    if env.region is not None and not vpc.existing and not vpc.zones:
+        return [
+            Problem(
+                "vpc.availability_zone_ids",
+                "a stack with env.region needs the new VPC's zones listed, by ID (or by name in "
+                "vpc.availability_zones); CDK would otherwise look them up with AWS credentials",
             )
         ]
     return []
@@ -328,6 +358,9 @@ class ConsumerConfig(Model):
     service_name: Annotated[Text, rule(lambda v: rules.check_service_name(v, argument=""))] | None = None
     """The provider's service name; None links to this app's own provider stack."""
     service_region: Region | None = None
+    service_availability_zone_ids: ZoneIds = ()
+    """The zone IDs the provider's service is in (the provider publishes them): the endpoint goes
+    only into shared zones. A linked consumer gets its provider's."""
     ports: Annotated[
         tuple[StrictInt, ...], rule(lambda v: rules.check_ports(v, argument="", maximum=None) if v else [])
     ] = ()
@@ -350,6 +383,20 @@ class ConsumerConfig(Model):
         problems = rules.check_endpoint_ip_types(self.ip_address_type, self.dns_record_ip_type)
         if self.service_name is not None and self.service_region is not None:
             problems += rules.check_service_region(self.service_name, self.service_region)
+        if self.service_region is None:
+            problems += rules.check_zone_overlap(
+                self.vpc.availability_zone_ids,
+                self.service_availability_zone_ids,
+                argument="vpc.availability_zone_ids",
+                service_argument="service_availability_zone_ids",
+            )
+        if self.linked and self.service_availability_zone_ids:
+            problems.append(
+                Problem(
+                    "service_availability_zone_ids",
+                    "a linked consumer takes its provider's zones (provider.vpc.availability_zone_ids)",
+                )
+            )
         if not self.ports and not self.linked:
             problems.append(
                 Problem("ports", "the provider's TCP ports are required with a service_name, got none")

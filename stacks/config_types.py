@@ -37,6 +37,7 @@ __all__ = [
     "Texts",
     "TopicArn",
     "VpcCidr",
+    "ZoneIds",
     "choice",
     "rule",
 ]
@@ -128,3 +129,4 @@ VpcCidr = Annotated[Text, rule(_vpc_cidr)]
 SecurityGroupId = Annotated[Text, rule(lambda v: _resource_id(v, "sg", "a security group ID"))]
 PrefixListId = Annotated[Text, rule(lambda v: _resource_id(v, "pl", "a prefix list ID"))]
 ConsumerName = Annotated[Text, rule(_consumer_name)]
+ZoneIds = Annotated[Texts, rule(lambda v: rules.check_zone_ids(v, argument=""))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from aws_cdk import CfnOutput
@@ -37,17 +38,19 @@ class ConsumerStack(ConfiguredAzStack):
         config: ConsumerConfig,
         service_name: str | None = None,
         provider_dns_name: str | None = None,
+        service_zone_ids: Sequence[str] = (),
     ) -> None:
         """Build the consumer.
 
         ``service_name`` overrides the config's (a linked provider's token); ``provider_dns_name``
-        is the provider's private DNS name when it is known (a linked provider).
+        is the provider's private DNS name when it is known (a linked provider);
+        ``service_zone_ids`` the linked provider's zone IDs (else the config's).
         """
         super().__init__(
             scope,
             construct_id,
             env=config.env,
-            azs=config.vpc.availability_zones,
+            azs=config.vpc.zones,
             description="privatelink-cdk consumer: interface VPC endpoint to a provider's service",
             tags=config.tags,
             removal_policy=config.removal_policy,
@@ -72,6 +75,7 @@ class ConsumerStack(ConfiguredAzStack):
                 service_region=config.service_region,
                 ip_address_type=config.ip_address_type,
                 dns_record_ip_type=config.dns_record_ip_type,
+                service_availability_zone_ids=service_zone_ids or config.service_availability_zone_ids,
             ),
         )
         self.client_hostname = self._client_hostname(config, provider_dns_name)

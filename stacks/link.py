@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from aws_cdk import App, Fn
 
+from privatelink_constructs import rules
 from privatelink_constructs.rules import Problem
 
 from .consumer_stack import ConsumerStack
@@ -94,6 +95,12 @@ def _link_problems(config: AppConfig, consumer: ConsumerConfig, where: str) -> l
                 f"{where}.ports", f"{unknown} are not ports of this app's provider {list(provider.ports)}"
             )
         )
+    found += rules.check_zone_overlap(
+        consumer.vpc.availability_zone_ids,
+        provider.vpc.availability_zone_ids,
+        argument=f"{where}.vpc.availability_zone_ids",
+        service_argument="provider.vpc.availability_zone_ids",
+    )
     if consumer.private_dns_enabled and provider.private_dns_name is None:
         found.append(
             Problem(
@@ -129,6 +136,7 @@ def consumer_stack(app: App, consumer: ConsumerConfig, provider: ProviderStack |
         # The provider's own ServiceName output, read at deploy time (same account and region).
         service_name=Fn.get_stack_output(provider.stack_name, ProviderStack.SERVICE_NAME_OUTPUT),
         provider_dns_name=provider.provider.private_dns_name,
+        service_zone_ids=provider.provider.availability_zone_ids or (),
     )
     own_account = f"arn:{provider.partition}:iam::{provider.account}:root"
     if own_account not in provider.provider.allowed_principals:

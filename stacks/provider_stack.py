@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import CfnOutput, Duration
+from aws_cdk import CfnOutput, Duration, Fn
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_sns as sns
@@ -16,8 +17,6 @@ from .choices import HEALTH_CHECK_PROTOCOLS, TARGET_TYPES
 from .common import ConfiguredAzStack, build_vpc, given, private_subnets
 
 if TYPE_CHECKING:
-    from aws_cdk import aws_ec2 as ec2
-
     from .config import DatabaseConfig, HealthCheckConfig, ProviderConfig
 
 __all__ = ["ProviderStack", "health_check"]
@@ -58,7 +57,7 @@ class ProviderStack(ConfiguredAzStack):
             scope,
             construct_id,
             env=config.env,
-            azs=config.vpc.availability_zones,
+            azs=config.vpc.zones,
             description="privatelink-cdk provider: internal NLB + VPC endpoint service",
             tags=config.tags,
             removal_policy=config.removal_policy,
@@ -149,6 +148,17 @@ class ProviderStack(ConfiguredAzStack):
             ),
         )
 
+    def _zone_ids(self) -> str | None:
+        """The NLB's zone IDs: from the config, or read from its new subnets at deploy time."""
+        known = self.provider.availability_zone_ids
+        if known is not None:
+            return ",".join(known)
+        subnets = [subnet.node.default_child for subnet in self.provider.subnets.subnets]
+        new = [subnet for subnet in subnets if isinstance(subnet, ec2.CfnSubnet)]
+        if new and len(new) == len(subnets):
+            return Fn.join(",", [subnet.attr_availability_zone_id for subnet in new])
+        return None  # an imported VPC whose zones the config names only by name
+
     def _outputs(self) -> None:
         provider = self.provider
         outputs = {
@@ -163,6 +173,12 @@ class ProviderStack(ConfiguredAzStack):
             ),
             "Ports": (",".join(map(str, provider.ports)), "The service's TCP ports"),
         }
+        zone_ids = self._zone_ids()
+        if zone_ids is not None:
+            outputs["AvailabilityZoneIds"] = (
+                zone_ids,
+                "The zones (IDs, the same in every account) consumers can connect in: give them to consumers",
+            )
         if provider.private_dns_name is not None:
             outputs["PrivateDnsName"] = (
                 provider.private_dns_name,

@@ -81,14 +81,18 @@ def test_nothing_to_build_is_an_error() -> None:
         ({"vpc": {"max_azs": 0}}, "provider.vpc.max_azs: 0 is out of range (1-6)"),
         (
             {"vpc": {"vpc_id": "vpc-1", "subnet_ids": ["subnet-1"]}},
-            "provider.vpc.availability_zones: list the AZ of each subnet in subnet_ids (1 subnets, 0 AZs)",
+            "provider.vpc.availability_zones: list the zone of each subnet in subnet_ids "
+            "(1 subnets, 0 zones)",
         ),
         (
             {"vpc": {"vpc_id": "vpc-1"}},
             "provider.vpc.subnet_ids: an existing VPC needs its private subnet IDs",
         ),
         ({"env": {"account": "1234"}}, "provider.env.account: '1234' is not a 12-digit account ID"),
-        ({"env": {"region": "eu-west-1"}}, "provider.vpc.availability_zones: a stack with env.region needs"),
+        (
+            {"env": {"region": "eu-west-1"}},
+            "provider.vpc.availability_zone_ids: a stack with env.region needs",
+        ),
         (
             {
                 "private_dns_name": "db.example.com",
@@ -372,7 +376,8 @@ def test_unknown_key_suggests_the_closest(key: str, suggestion: str) -> None:
 def test_unknown_key_deep_inside_suggests_from_its_own_section() -> None:
     (problem,) = problems_of({"consumers": [{"service_name": FOREIGN, "ports": [1], "vpc": {"cdir": "x"}}]})
     assert problem.startswith(
-        "consumers[0].vpc.cdir: unknown key; did you mean 'cidr'? (allowed: availability_zones"
+        "consumers[0].vpc.cdir: unknown key; did you mean 'cidr'? "
+        "(allowed: availability_zone_ids, availability_zones"
     )
 
 

@@ -35,7 +35,15 @@ def test_default_stack_snapshot(default_template: Template, snapshot: SnapshotAs
 
 def test_outputs_service_name_id_and_nlb_dns_name(default_template: Template) -> None:
     outputs = default_template.find_outputs("*")
-    ours = {"ServiceName", "ServiceId", "NlbDnsName", "Ports", "DatabaseHostname", "TargetUpdaterFunction"}
+    ours = {
+        "ServiceName",
+        "ServiceId",
+        "NlbDnsName",
+        "Ports",
+        "AvailabilityZoneIds",
+        "DatabaseHostname",
+        "TargetUpdaterFunction",
+    }
     assert set(outputs) == ours
     assert outputs["Ports"]["Value"] == "5432"
     assert outputs["DatabaseHostname"]["Value"] == "demo.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com"
