@@ -84,5 +84,11 @@ test: lint typecheck unit nag-lint
 bench: setup-dev
 	python scripts/bench_target_updater.py
 
+# The picture at the top of the README, drawn from the default app: docs/architecture.svg, and a PNG
+# of it rendered by resvg (a wheel with no system library, used only here, so not in uv.lock).
+.PHONY: diagram
+diagram: setup-dev
+	$(UV) run --quiet --no-sync --with resvg-py==0.5.0 python scripts/diagram.py --png
+
 clean:
 	rm -rf $(VENV) node_modules cdk.out $(STAMPS) .pytest_cache .mypy_cache .ruff_cache

@@ -13,6 +13,8 @@ import pytest
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 
+from stacks import build_app, parse_config
+
 ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text(encoding="utf-8"))
 
@@ -76,3 +78,15 @@ def only(template: Template, resource_type: str) -> Mapping[str, Any]:
 def cdk_json() -> dict[str, Any]:
     """cdk.json as loaded."""
     return CDK_JSON
+
+
+@pytest.fixture(scope="session")
+def synthesized_default_app() -> App:
+    """The default app (cdk.json's config and feature flags), built and synthesized once per session.
+
+    Building and synthesizing it costs about a second: share this rather than build it again.
+    """
+    app = new_app()
+    build_app(app, parse_config(default_config()))
+    app.synth()
+    return app
