@@ -240,6 +240,10 @@ class ProviderConfig(Model):
         Annotated[StrictInt, rule(lambda v: rules.check_range(v, argument="", low=0, high=3600))] | None
     ) = None
     connection_termination: StrictBool | None = None
+    proxy_protocol_v2: StrictBool | None = None
+    """Proxy protocol v2 headers on every target group (databases do not speak it: off)."""
+    preserve_client_ip: StrictBool | None = None
+    """Client IP preservation (off for IP targets, as database vendors require)."""
     enforce_security_group_inbound_rules_on_private_link_traffic: StrictBool | None = None
     target_cidrs: Cidrs = ()
     """Networks outside the VPC where targets live (a peered VPC): the NLB may reach them."""

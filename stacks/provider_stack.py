@@ -92,6 +92,8 @@ class ProviderStack(ConfiguredAzStack):
                 else None
             ),
             connection_termination=config.connection_termination,
+            proxy_protocol_v2=config.proxy_protocol_v2,
+            preserve_client_ip=config.preserve_client_ip,
             enforce_security_group_inbound_rules_on_private_link_traffic=(
                 config.enforce_security_group_inbound_rules_on_private_link_traffic
             ),
