@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import CfnOutput, Duration, Fn
-from aws_cdk import aws_ec2 as ec2
+from aws_cdk import CfnOutput, Duration
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_sns as sns
@@ -17,6 +16,8 @@ from .choices import HEALTH_CHECK_PROTOCOLS, TARGET_TYPES
 from .common import ConfiguredAzStack, build_vpc, given, private_subnets
 
 if TYPE_CHECKING:
+    from aws_cdk import aws_ec2 as ec2
+
     from .config import DatabaseConfig, HealthCheckConfig, ProviderConfig
 
 __all__ = ["ProviderStack", "health_check"]
@@ -150,17 +151,6 @@ class ProviderStack(ConfiguredAzStack):
             ),
         )
 
-    def _zone_ids(self) -> str | None:
-        """The NLB's zone IDs: from the config, or read from its new subnets at deploy time."""
-        known = self.provider.availability_zone_ids
-        if known is not None:
-            return ",".join(known)
-        subnets = [subnet.node.default_child for subnet in self.provider.subnets.subnets]
-        new = [subnet for subnet in subnets if isinstance(subnet, ec2.CfnSubnet)]
-        if new and len(new) == len(subnets):
-            return Fn.join(",", [subnet.attr_availability_zone_id for subnet in new])
-        return None  # an imported VPC whose zones the config names only by name
-
     def _outputs(self) -> None:
         provider = self.provider
         outputs = {
@@ -175,10 +165,11 @@ class ProviderStack(ConfiguredAzStack):
             ),
             "Ports": (",".join(map(str, provider.ports)), "The service's TCP ports"),
         }
-        zone_ids = self._zone_ids()
-        if zone_ids is not None:
+        if provider.availability_zone_ids is not None:
+            # Known when the config names the zones by ID; otherwise `privatelink-cdk handoff`
+            # reads them from the live service.
             outputs["AvailabilityZoneIds"] = (
-                zone_ids,
+                ",".join(provider.availability_zone_ids),
                 "The zones (IDs, the same in every account) consumers can connect in: give them to consumers",
             )
         if provider.private_dns_name is not None:

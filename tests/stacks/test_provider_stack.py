@@ -40,7 +40,6 @@ def test_outputs_service_name_id_and_nlb_dns_name(default_template: Template) ->
         "ServiceId",
         "NlbDnsName",
         "Ports",
-        "AvailabilityZoneIds",
         "DatabaseHostname",
         "TargetUpdaterFunction",
     }
