@@ -514,6 +514,21 @@ class _Layout:
 
 def _ranks(items: Sequence[str], links: Sequence[tuple[str, str]]) -> dict[str, int]:
     """Longest-path layers of ``items``, after turning round the links that close a cycle."""
+    acyclic = _acyclic(items, links)
+    rank = dict.fromkeys(items, 0)
+    for _ in items:
+        changed = False
+        for source, target in acyclic:
+            if rank[target] < rank[source] + 1:
+                rank[target] = rank[source] + 1
+                changed = True
+        if not changed:
+            break
+    return rank
+
+
+def _acyclic(items: Sequence[str], links: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The links met depth first from ``items``, each one that closes a cycle turned round."""
     outgoing: dict[str, list[str]] = defaultdict(list)
     for source, target in links:
         if target not in outgoing[source]:
@@ -535,16 +550,7 @@ def _ranks(items: Sequence[str], links: Sequence[tuple[str, str]]) -> dict[str, 
     for item in items:
         if item not in state:
             visit(item)
-    rank = dict.fromkeys(items, 0)
-    for _ in items:
-        changed = False
-        for source, target in acyclic:
-            if rank[target] < rank[source] + 1:
-                rank[target] = rank[source] + 1
-                changed = True
-        if not changed:
-            break
-    return rank
+    return acyclic
 
 
 def _order(layers: list[list[str]], links: Sequence[tuple[str, str]]) -> None:
