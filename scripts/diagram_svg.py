@@ -25,7 +25,7 @@ import heapq
 import itertools
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 from xml.sax.saxutils import escape
@@ -704,20 +704,22 @@ class _Router:
         """The cheapest route (A*) from a side of ``source`` to a side of ``target``."""
         starts, goals = self._exits(source, leaving=True), self._exits(target, leaving=False)
         goal_points = [(self.xs[i], self.ys[j]) for i, j in goals]
-
-        def estimate(i: int, j: int) -> float:
-            return min(abs(self.xs[i] - x) + abs(self.ys[j] - y) for x, y in goal_points)
-
         counter = itertools.count()
         queue: list[tuple[float, float, int, _State, bool]] = []
         came: dict[_State, _State | None] = {}
         best: dict[_State, float] = {}
+
+        def relax(state: _State, cost: float, previous: _State | None) -> None:
+            """Queue ``state`` if ``cost`` is the cheapest way to it yet, with A*'s estimate of the rest."""
+            if cost < best.get(state, float("inf")):
+                best[state], came[state] = cost, previous
+                i, j, _ = state
+                rest = min(abs(self.xs[i] - x) + abs(self.ys[j] - y) for x, y in goal_points)
+                heapq.heappush(queue, (cost + rest, cost, next(counter), state, False))
+
         for (i, j), options in starts.items():
             for direction, cost, _, _ in options:
-                state = (i, j, direction)
-                if cost < best.get(state, float("inf")):
-                    best[state], came[state] = cost, None
-                    heapq.heappush(queue, (cost + estimate(i, j), cost, next(counter), state, False))
+                relax((i, j, direction), cost, None)
         while queue:
             _, cost, _, state, arrived = heapq.heappop(queue)
             if arrived:
@@ -728,30 +730,31 @@ class _Router:
             for arrive, extra, _, _ in goals.get((i, j), []):
                 turn = 0.0 if arrive == direction else 2 * BEND if arrive == direction ^ 1 else BEND
                 heapq.heappush(queue, (cost + extra + turn, cost + extra + turn, next(counter), state, True))
-            for new_direction, (dx, dy) in enumerate(_DIRECTIONS):
-                ni, nj = i + dx, j + dy
-                if (
-                    new_direction == direction ^ 1
-                    or not (0 <= ni < len(self.xs) and 0 <= nj < len(self.ys))
-                    or (ni, nj) in self.blocked
-                ):
-                    continue
-                axis = 0 if dy == 0 else 1
-                step_key = (min(i, ni), min(j, nj), axis)
-                length = abs(self.xs[ni] - self.xs[i]) + abs(self.ys[nj] - self.ys[j])
-                step = length * (1 + SHARED_CHANNEL * self.used[step_key]) + self.extra[step_key]
-                if 1 - axis in self.through[(ni, nj)] and axis not in self.through[(ni, nj)]:
-                    step += CROSSING
-                if new_direction != direction:
-                    step += BEND
-                new_state = (ni, nj, new_direction)
-                if cost + step < best.get(new_state, float("inf")):
-                    best[new_state], came[new_state] = cost + step, state
-                    heapq.heappush(
-                        queue, (cost + step + estimate(ni, nj), cost + step, next(counter), new_state, False)
-                    )
+            for new_state, step in self._steps(state):
+                relax(new_state, cost + step, state)
         nodes = self.picture.nodes  # no way round: a straight line, which problems() reports
         return [(nodes[source].cx, nodes[source].cy), (nodes[target].cx, nodes[target].cy)]
+
+    def _steps(self, state: _State) -> Iterator[tuple[_State, float]]:
+        """The states one grid step on from ``state`` (not back, not blocked), with the step's cost."""
+        i, j, direction = state
+        for new_direction, (dx, dy) in enumerate(_DIRECTIONS):
+            ni, nj = i + dx, j + dy
+            if (
+                new_direction == direction ^ 1
+                or not (0 <= ni < len(self.xs) and 0 <= nj < len(self.ys))
+                or (ni, nj) in self.blocked
+            ):
+                continue
+            axis = 0 if dy == 0 else 1
+            step_key = (min(i, ni), min(j, nj), axis)
+            length = abs(self.xs[ni] - self.xs[i]) + abs(self.ys[nj] - self.ys[j])
+            step = length * (1 + SHARED_CHANNEL * self.used[step_key]) + self.extra[step_key]
+            if 1 - axis in self.through[(ni, nj)] and axis not in self.through[(ni, nj)]:
+                step += CROSSING
+            if new_direction != direction:
+                step += BEND
+            yield (ni, nj, new_direction), step
 
     def _finish(
         self,
