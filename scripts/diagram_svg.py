@@ -893,14 +893,30 @@ def layout(diagram: Diagram) -> Picture:
 
 def problems(picture: Picture) -> list[str]:
     """What is wrong with a layout: overlaps, arrows through nodes, things outside their box."""
+    found = _node_problems(picture) + _box_problems(picture)
+    headers = [picture.header(box) for box in picture.diagram.boxes]
+    labels = [placed.label_rect for placed in picture.edges if placed.label_rect is not None]
+    for placed in picture.edges:
+        found += _arrow_problems(picture, placed, headers)
+        found += _label_problems(picture, placed, headers, labels)
+    return found
+
+
+def _node_problems(picture: Picture) -> list[str]:
+    """Nodes that overlap, and nodes outside their box."""
     found = []
-    boxes = {box.id: box for box in picture.diagram.boxes}
     for a, b in itertools.combinations(picture.nodes, 2):
         if picture.nodes[a].overlaps(picture.nodes[b]):
             found.append(f"nodes {a} and {b} overlap")
     for node in picture.diagram.nodes:
         if not picture.boxes[node.box].contains(picture.nodes[node.id]):
             found.append(f"node {node.id} is outside its box {node.box}")
+    return found
+
+
+def _box_problems(picture: Picture) -> list[str]:
+    """Boxes outside the box they are drawn in, and boxes that overlap a sibling."""
+    found = []
     for box in picture.diagram.boxes:
         if box.parent is not None and not picture.boxes[box.parent].contains(picture.boxes[box.id]):
             found.append(f"box {box.id} is outside its box {box.parent}")
@@ -910,30 +926,48 @@ def problems(picture: Picture) -> list[str]:
             for o in siblings
             if picture.boxes[box.id].overlaps(picture.boxes[o.id])
         ]
-    headers = [picture.header(box) for box in boxes.values()]
-    labels = [placed.label_rect for placed in picture.edges if placed.label_rect is not None]
-    for placed in picture.edges:
-        name = f"{placed.edge.source} -> {placed.edge.target}"
-        source, target = picture.edge_ends(placed)
-        if not (_on_border(placed.points[0], source) and _on_border(placed.points[-1], target)):
-            found.append(f"arrow {name} does not start and end on its nodes")
-        for p, q in itertools.pairwise(placed.points):
-            if p[0] != q[0] and p[1] != q[1]:
-                found.append(f"arrow {name} has a slanted run")
-            for key, rect in picture.nodes.items():
-                if rect.cuts(p, q):
-                    found.append(f"arrow {name} passes through node {key}")
-            if any(header.cuts(p, q) for header in headers):
-                found.append(f"arrow {name} passes through a box title")
-        if placed.label_rect is not None:
-            rect = placed.label_rect
-            if any(rect.overlaps(node.inflated(2)) for node in picture.nodes.values()):
-                found.append(f"label of {name} covers a node")
-            if any(rect.overlaps(header) for header in headers):
-                found.append(f"label of {name} covers a box title")
-            if sum(rect.overlaps(other) for other in labels) > 1:
-                found.append(f"label of {name} covers another label")
     return found
+
+
+def _arrow_problems(picture: Picture, placed: PlacedEdge, headers: Sequence[Rect]) -> list[str]:
+    """An arrow's route: loose ends, slanted runs, runs through nodes or box titles."""
+    found = []
+    name = _arrow_name(placed)
+    source, target = picture.edge_ends(placed)
+    if not (_on_border(placed.points[0], source) and _on_border(placed.points[-1], target)):
+        found.append(f"arrow {name} does not start and end on its nodes")
+    for p, q in itertools.pairwise(placed.points):
+        if p[0] != q[0] and p[1] != q[1]:
+            found.append(f"arrow {name} has a slanted run")
+        for key, rect in picture.nodes.items():
+            if rect.cuts(p, q):
+                found.append(f"arrow {name} passes through node {key}")
+        if any(header.cuts(p, q) for header in headers):
+            found.append(f"arrow {name} passes through a box title")
+    return found
+
+
+def _label_problems(
+    picture: Picture, placed: PlacedEdge, headers: Sequence[Rect], labels: Sequence[Rect]
+) -> list[str]:
+    """An arrow's label covering a node, a box title or another label (``labels`` holds its own)."""
+    rect = placed.label_rect
+    if rect is None:
+        return []
+    found = []
+    name = _arrow_name(placed)
+    if any(rect.overlaps(node.inflated(2)) for node in picture.nodes.values()):
+        found.append(f"label of {name} covers a node")
+    if any(rect.overlaps(header) for header in headers):
+        found.append(f"label of {name} covers a box title")
+    if sum(rect.overlaps(other) for other in labels) > 1:
+        found.append(f"label of {name} covers another label")
+    return found
+
+
+def _arrow_name(placed: PlacedEdge) -> str:
+    """How problems name an arrow: ``source -> target``."""
+    return f"{placed.edge.source} -> {placed.edge.target}"
 
 
 def _on_border(point: Point, rect: Rect) -> bool:
