@@ -1036,42 +1036,61 @@ def render(picture: Picture) -> str:
         f'<rect {size} fill="#ffffff"/>',
     ]
     for box in diagram.boxes:
-        rect = picture.boxes[box.id]
-        if box.parent is None:
-            out.append(_rect(rect, 10, f'fill="#f6f8fa" stroke="{_BORDER}"'))
-            out.append(_text(rect.x + 14, rect.y + 23, box.title, TOP_TITLE_SIZE, _INK, bold=True))
-            out.append(_text(rect.x + 14, rect.y + 41, box.subtitle, TEXT_SIZE, _MUTED))
-        else:
-            fill = "#f5f9ff" if boxes[box.parent].parent is None else "#ffffff"
-            out.append(_rect(rect, 8, f'fill="{fill}" stroke="{_INNER}" stroke-opacity="0.55"'))
-            out.append(_text(rect.x + 12, rect.y + 22, box.title, BOX_TITLE_SIZE, _INNER, bold=True))
-            title = text_width(box.title, BOX_TITLE_SIZE, bold=True)
-            out.append(_text(rect.x + 20 + title, rect.y + 22, box.subtitle, TEXT_SIZE, _MUTED))
-    for placed in picture.edges:
-        edge = placed.edge
-        path = "M" + " L".join(f"{_n(x)},{_n(y)}" for x, y in placed.points)
-        if edge.style == "attach":
-            style = 'stroke="#818b98" stroke-width="1.2" stroke-dasharray="4 3"'
-        elif top_of[edge.source] != top_of[edge.target]:
-            style = f'stroke="{_BETWEEN_TOPS}" stroke-width="2.4" marker-end="url(#between)"'
-        else:
-            style = f'stroke="{_ARROW}" stroke-width="1.4" marker-end="url(#arrow)"'
-        out.append(f'<path d="{path}" fill="none" {style}/>')
+        out += _box(box, picture.boxes[box.id], boxes)
+    out += [_arrow(placed, top_of) for placed in picture.edges]
     for node in diagram.nodes:
         out += _node(picture.nodes[node.id], *picture.texts[node.id], COLOURS[node.family])
     for placed in picture.edges:
-        if placed.label_rect is not None:
-            rect = placed.label_rect
-            out.append(_rect(rect, 3, 'fill="#ffffff" fill-opacity="0.9"'))
-            for k, line in enumerate(placed.label):
-                out.append(
-                    _text(rect.x + 4, rect.y + 1.5 + LABEL_SIZE * (1.05 + k * LINE), line, LABEL_SIZE, _INK)
-                )
+        out += _label(placed)
     for k, line in enumerate(picture.notes):
         y = picture.height - MARGIN - (len(picture.notes) - 1 - k) * LABEL_SIZE * LINE
         out.append(_text(MARGIN, y, line, LABEL_SIZE, _MUTED))
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def _box(box: Box, rect: Rect, boxes: Mapping[str, Box]) -> list[str]:
+    """A box and its titles: grey for a top-level box, blue-edged for one inside another."""
+    if box.parent is None:
+        return [
+            _rect(rect, 10, f'fill="#f6f8fa" stroke="{_BORDER}"'),
+            _text(rect.x + 14, rect.y + 23, box.title, TOP_TITLE_SIZE, _INK, bold=True),
+            _text(rect.x + 14, rect.y + 41, box.subtitle, TEXT_SIZE, _MUTED),
+        ]
+    fill = "#f5f9ff" if boxes[box.parent].parent is None else "#ffffff"
+    title = text_width(box.title, BOX_TITLE_SIZE, bold=True)
+    return [
+        _rect(rect, 8, f'fill="{fill}" stroke="{_INNER}" stroke-opacity="0.55"'),
+        _text(rect.x + 12, rect.y + 22, box.title, BOX_TITLE_SIZE, _INNER, bold=True),
+        _text(rect.x + 20 + title, rect.y + 22, box.subtitle, TEXT_SIZE, _MUTED),
+    ]
+
+
+def _arrow(placed: PlacedEdge, top_of: Mapping[str, str]) -> str:
+    """An edge's line: dashed for ``attach``, bold between top-level boxes (``top_of`` a node's)."""
+    edge = placed.edge
+    path = "M" + " L".join(f"{_n(x)},{_n(y)}" for x, y in placed.points)
+    if edge.style == "attach":
+        style = 'stroke="#818b98" stroke-width="1.2" stroke-dasharray="4 3"'
+    elif top_of[edge.source] != top_of[edge.target]:
+        style = f'stroke="{_BETWEEN_TOPS}" stroke-width="2.4" marker-end="url(#between)"'
+    else:
+        style = f'stroke="{_ARROW}" stroke-width="1.4" marker-end="url(#arrow)"'
+    return f'<path d="{path}" fill="none" {style}/>'
+
+
+def _label(placed: PlacedEdge) -> list[str]:
+    """An edge's label on a white ground; nothing for an edge without one."""
+    rect = placed.label_rect
+    if rect is None:
+        return []
+    return [
+        _rect(rect, 3, 'fill="#ffffff" fill-opacity="0.9"'),
+        *(
+            _text(rect.x + 4, rect.y + 1.5 + LABEL_SIZE * (1.05 + k * LINE), line, LABEL_SIZE, _INK)
+            for k, line in enumerate(placed.label)
+        ),
+    ]
 
 
 def _node(rect: Rect, title: Sequence[str], lines: Sequence[str], colour: str) -> list[str]:
