@@ -233,48 +233,74 @@ def _as_list(value: Json) -> list[Json]:
 
 _SUB_NAME = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 
+_Templates = Mapping[str, Mapping[str, Json]]
+_Found = Iterator[tuple[Key, tuple[str, ...]]]
 
-def _references(
-    value: Json, stack: str, templates: Mapping[str, Mapping[str, Json]], path: tuple[str, ...]
-) -> Iterator[tuple[Key, tuple[str, ...]]]:
+
+def _references(value: Json, stack: str, templates: _Templates, path: tuple[str, ...]) -> _Found:
     """The resources ``value`` names, with the properties on the way to each.
 
     Follows Ref, Fn::GetAtt and Fn::Sub, and Fn::GetStackOutput and Fn::ImportValue to the
-    output's value in the other stack. Skips ``Condition`` blocks: the callers they name already
-    reference the resource themselves, in the direction the calls go.
+    output's value in the other stack (``_INTRINSICS``). Skips ``Condition`` blocks: the callers
+    they name already reference the resource themselves, in the direction the calls go.
     """
     if isinstance(value, list):
         for item in value:
             yield from _references(item, stack, templates, path)
-    elif not isinstance(value, dict):
-        return
-    elif isinstance(value.get("Ref"), str):
-        if not value["Ref"].startswith("AWS::"):
-            yield (stack, value["Ref"]), path
-    elif "Fn::GetAtt" in value:
-        target = value["Fn::GetAtt"]
-        yield (stack, target[0] if isinstance(target, list) else str(target).split(".")[0]), path
-    elif "Fn::Sub" in value:
-        text, variables = (value["Fn::Sub"], {}) if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"]
-        for name in _SUB_NAME.findall(text):
-            if name not in variables:
-                yield (stack, name), path
-        yield from _references(variables, stack, templates, path)
-    elif "Fn::GetStackOutput" in value:
-        spec = value["Fn::GetStackOutput"]
-        other = spec.get("StackName")
-        if isinstance(other, str) and other in templates:
-            output = templates[other].get("Outputs", {}).get(spec.get("OutputName"), {})
-            yield from _references(output.get("Value"), other, templates, path)
-    elif "Fn::ImportValue" in value:
-        for other, template in templates.items():
-            for output in template.get("Outputs", {}).values():
-                if output.get("Export", {}).get("Name") == value["Fn::ImportValue"]:
-                    yield from _references(output.get("Value"), other, templates, path)
-    else:
-        for key, item in value.items():
-            if key != "Condition":
-                yield from _references(item, stack, templates, (*path, key))
+    elif isinstance(value, dict):
+        call = next((name for name in _INTRINSICS if name in value), None)
+        if call is not None:
+            yield from _INTRINSICS[call](value[call], stack, templates, path)
+        else:
+            for key, item in value.items():
+                if key != "Condition":
+                    yield from _references(item, stack, templates, (*path, key))
+
+
+def _ref(name: Json, stack: str, _: _Templates, path: tuple[str, ...]) -> _Found:
+    """Ref: the resource it names; a pseudo parameter (``AWS::Region``) names none."""
+    if isinstance(name, str) and not name.startswith("AWS::"):
+        yield (stack, name), path
+
+
+def _get_att(target: Json, stack: str, _: _Templates, path: tuple[str, ...]) -> _Found:
+    """Fn::GetAtt: the resource whose attribute it reads, as ``[id, attribute]`` or ``"id.attribute"``."""
+    yield (stack, target[0] if isinstance(target, list) else str(target).split(".")[0]), path
+
+
+def _sub(argument: Json, stack: str, templates: _Templates, path: tuple[str, ...]) -> _Found:
+    """Fn::Sub: the resources its text names that are not its variables, then its variables'."""
+    text, variables = (argument, {}) if isinstance(argument, str) else argument
+    for name in _SUB_NAME.findall(text):
+        if name not in variables:
+            yield (stack, name), path
+    yield from _references(variables, stack, templates, path)
+
+
+def _get_stack_output(spec: Json, _: str, templates: _Templates, path: tuple[str, ...]) -> _Found:
+    """Fn::GetStackOutput: what the named output's value references, in the other stack."""
+    other = spec.get("StackName")
+    if isinstance(other, str) and other in templates:
+        output = templates[other].get("Outputs", {}).get(spec.get("OutputName"), {})
+        yield from _references(output.get("Value"), other, templates, path)
+
+
+def _import_value(export: Json, _: str, templates: _Templates, path: tuple[str, ...]) -> _Found:
+    """Fn::ImportValue: what the value of the output exported under that name references."""
+    for other, template in templates.items():
+        for output in template.get("Outputs", {}).values():
+            if output.get("Export", {}).get("Name") == export:
+                yield from _references(output.get("Value"), other, templates, path)
+
+
+_INTRINSICS: Mapping[str, Callable[[Json, str, _Templates, tuple[str, ...]], _Found]] = {
+    "Ref": _ref,
+    "Fn::GetAtt": _get_att,
+    "Fn::Sub": _sub,
+    "Fn::GetStackOutput": _get_stack_output,
+    "Fn::ImportValue": _import_value,
+}
+"""The intrinsic functions that reference resources, by name, in the order they are looked for."""
 
 
 # ---------------------------------------------------------------------------------------------

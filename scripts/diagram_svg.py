@@ -25,7 +25,7 @@ import heapq
 import itertools
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 from xml.sax.saxutils import escape
@@ -514,6 +514,21 @@ class _Layout:
 
 def _ranks(items: Sequence[str], links: Sequence[tuple[str, str]]) -> dict[str, int]:
     """Longest-path layers of ``items``, after turning round the links that close a cycle."""
+    acyclic = _acyclic(items, links)
+    rank = dict.fromkeys(items, 0)
+    for _ in items:
+        changed = False
+        for source, target in acyclic:
+            if rank[target] < rank[source] + 1:
+                rank[target] = rank[source] + 1
+                changed = True
+        if not changed:
+            break
+    return rank
+
+
+def _acyclic(items: Sequence[str], links: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The links met depth first from ``items``, each one that closes a cycle turned round."""
     outgoing: dict[str, list[str]] = defaultdict(list)
     for source, target in links:
         if target not in outgoing[source]:
@@ -535,16 +550,7 @@ def _ranks(items: Sequence[str], links: Sequence[tuple[str, str]]) -> dict[str, 
     for item in items:
         if item not in state:
             visit(item)
-    rank = dict.fromkeys(items, 0)
-    for _ in items:
-        changed = False
-        for source, target in acyclic:
-            if rank[target] < rank[source] + 1:
-                rank[target] = rank[source] + 1
-                changed = True
-        if not changed:
-            break
-    return rank
+    return acyclic
 
 
 def _order(layers: list[list[str]], links: Sequence[tuple[str, str]]) -> None:
@@ -698,20 +704,22 @@ class _Router:
         """The cheapest route (A*) from a side of ``source`` to a side of ``target``."""
         starts, goals = self._exits(source, leaving=True), self._exits(target, leaving=False)
         goal_points = [(self.xs[i], self.ys[j]) for i, j in goals]
-
-        def estimate(i: int, j: int) -> float:
-            return min(abs(self.xs[i] - x) + abs(self.ys[j] - y) for x, y in goal_points)
-
         counter = itertools.count()
         queue: list[tuple[float, float, int, _State, bool]] = []
         came: dict[_State, _State | None] = {}
         best: dict[_State, float] = {}
+
+        def relax(state: _State, cost: float, previous: _State | None) -> None:
+            """Queue ``state`` if ``cost`` is the cheapest way to it yet, with A*'s estimate of the rest."""
+            if cost < best.get(state, float("inf")):
+                best[state], came[state] = cost, previous
+                i, j, _ = state
+                rest = min(abs(self.xs[i] - x) + abs(self.ys[j] - y) for x, y in goal_points)
+                heapq.heappush(queue, (cost + rest, cost, next(counter), state, False))
+
         for (i, j), options in starts.items():
             for direction, cost, _, _ in options:
-                state = (i, j, direction)
-                if cost < best.get(state, float("inf")):
-                    best[state], came[state] = cost, None
-                    heapq.heappush(queue, (cost + estimate(i, j), cost, next(counter), state, False))
+                relax((i, j, direction), cost, None)
         while queue:
             _, cost, _, state, arrived = heapq.heappop(queue)
             if arrived:
@@ -722,30 +730,31 @@ class _Router:
             for arrive, extra, _, _ in goals.get((i, j), []):
                 turn = 0.0 if arrive == direction else 2 * BEND if arrive == direction ^ 1 else BEND
                 heapq.heappush(queue, (cost + extra + turn, cost + extra + turn, next(counter), state, True))
-            for new_direction, (dx, dy) in enumerate(_DIRECTIONS):
-                ni, nj = i + dx, j + dy
-                if (
-                    new_direction == direction ^ 1
-                    or not (0 <= ni < len(self.xs) and 0 <= nj < len(self.ys))
-                    or (ni, nj) in self.blocked
-                ):
-                    continue
-                axis = 0 if dy == 0 else 1
-                step_key = (min(i, ni), min(j, nj), axis)
-                length = abs(self.xs[ni] - self.xs[i]) + abs(self.ys[nj] - self.ys[j])
-                step = length * (1 + SHARED_CHANNEL * self.used[step_key]) + self.extra[step_key]
-                if 1 - axis in self.through[(ni, nj)] and axis not in self.through[(ni, nj)]:
-                    step += CROSSING
-                if new_direction != direction:
-                    step += BEND
-                new_state = (ni, nj, new_direction)
-                if cost + step < best.get(new_state, float("inf")):
-                    best[new_state], came[new_state] = cost + step, state
-                    heapq.heappush(
-                        queue, (cost + step + estimate(ni, nj), cost + step, next(counter), new_state, False)
-                    )
+            for new_state, step in self._steps(state):
+                relax(new_state, cost + step, state)
         nodes = self.picture.nodes  # no way round: a straight line, which problems() reports
         return [(nodes[source].cx, nodes[source].cy), (nodes[target].cx, nodes[target].cy)]
+
+    def _steps(self, state: _State) -> Iterator[tuple[_State, float]]:
+        """The states one grid step on from ``state`` (not back, not blocked), with the step's cost."""
+        i, j, direction = state
+        for new_direction, (dx, dy) in enumerate(_DIRECTIONS):
+            ni, nj = i + dx, j + dy
+            if (
+                new_direction == direction ^ 1
+                or not (0 <= ni < len(self.xs) and 0 <= nj < len(self.ys))
+                or (ni, nj) in self.blocked
+            ):
+                continue
+            axis = 0 if dy == 0 else 1
+            step_key = (min(i, ni), min(j, nj), axis)
+            length = abs(self.xs[ni] - self.xs[i]) + abs(self.ys[nj] - self.ys[j])
+            step = length * (1 + SHARED_CHANNEL * self.used[step_key]) + self.extra[step_key]
+            if 1 - axis in self.through[(ni, nj)] and axis not in self.through[(ni, nj)]:
+                step += CROSSING
+            if new_direction != direction:
+                step += BEND
+            yield (ni, nj, new_direction), step
 
     def _finish(
         self,
@@ -884,14 +893,30 @@ def layout(diagram: Diagram) -> Picture:
 
 def problems(picture: Picture) -> list[str]:
     """What is wrong with a layout: overlaps, arrows through nodes, things outside their box."""
+    found = _node_problems(picture) + _box_problems(picture)
+    headers = [picture.header(box) for box in picture.diagram.boxes]
+    labels = [placed.label_rect for placed in picture.edges if placed.label_rect is not None]
+    for placed in picture.edges:
+        found += _arrow_problems(picture, placed, headers)
+        found += _label_problems(picture, placed, headers, labels)
+    return found
+
+
+def _node_problems(picture: Picture) -> list[str]:
+    """Nodes that overlap, and nodes outside their box."""
     found = []
-    boxes = {box.id: box for box in picture.diagram.boxes}
     for a, b in itertools.combinations(picture.nodes, 2):
         if picture.nodes[a].overlaps(picture.nodes[b]):
             found.append(f"nodes {a} and {b} overlap")
     for node in picture.diagram.nodes:
         if not picture.boxes[node.box].contains(picture.nodes[node.id]):
             found.append(f"node {node.id} is outside its box {node.box}")
+    return found
+
+
+def _box_problems(picture: Picture) -> list[str]:
+    """Boxes outside the box they are drawn in, and boxes that overlap a sibling."""
+    found = []
     for box in picture.diagram.boxes:
         if box.parent is not None and not picture.boxes[box.parent].contains(picture.boxes[box.id]):
             found.append(f"box {box.id} is outside its box {box.parent}")
@@ -901,30 +926,48 @@ def problems(picture: Picture) -> list[str]:
             for o in siblings
             if picture.boxes[box.id].overlaps(picture.boxes[o.id])
         ]
-    headers = [picture.header(box) for box in boxes.values()]
-    labels = [placed.label_rect for placed in picture.edges if placed.label_rect is not None]
-    for placed in picture.edges:
-        name = f"{placed.edge.source} -> {placed.edge.target}"
-        source, target = picture.edge_ends(placed)
-        if not (_on_border(placed.points[0], source) and _on_border(placed.points[-1], target)):
-            found.append(f"arrow {name} does not start and end on its nodes")
-        for p, q in itertools.pairwise(placed.points):
-            if p[0] != q[0] and p[1] != q[1]:
-                found.append(f"arrow {name} has a slanted run")
-            for key, rect in picture.nodes.items():
-                if rect.cuts(p, q):
-                    found.append(f"arrow {name} passes through node {key}")
-            if any(header.cuts(p, q) for header in headers):
-                found.append(f"arrow {name} passes through a box title")
-        if placed.label_rect is not None:
-            rect = placed.label_rect
-            if any(rect.overlaps(node.inflated(2)) for node in picture.nodes.values()):
-                found.append(f"label of {name} covers a node")
-            if any(rect.overlaps(header) for header in headers):
-                found.append(f"label of {name} covers a box title")
-            if sum(rect.overlaps(other) for other in labels) > 1:
-                found.append(f"label of {name} covers another label")
     return found
+
+
+def _arrow_problems(picture: Picture, placed: PlacedEdge, headers: Sequence[Rect]) -> list[str]:
+    """An arrow's route: loose ends, slanted runs, runs through nodes or box titles."""
+    found = []
+    name = _arrow_name(placed)
+    source, target = picture.edge_ends(placed)
+    if not (_on_border(placed.points[0], source) and _on_border(placed.points[-1], target)):
+        found.append(f"arrow {name} does not start and end on its nodes")
+    for p, q in itertools.pairwise(placed.points):
+        if p[0] != q[0] and p[1] != q[1]:
+            found.append(f"arrow {name} has a slanted run")
+        for key, rect in picture.nodes.items():
+            if rect.cuts(p, q):
+                found.append(f"arrow {name} passes through node {key}")
+        if any(header.cuts(p, q) for header in headers):
+            found.append(f"arrow {name} passes through a box title")
+    return found
+
+
+def _label_problems(
+    picture: Picture, placed: PlacedEdge, headers: Sequence[Rect], labels: Sequence[Rect]
+) -> list[str]:
+    """An arrow's label covering a node, a box title or another label (``labels`` holds its own)."""
+    rect = placed.label_rect
+    if rect is None:
+        return []
+    found = []
+    name = _arrow_name(placed)
+    if any(rect.overlaps(node.inflated(2)) for node in picture.nodes.values()):
+        found.append(f"label of {name} covers a node")
+    if any(rect.overlaps(header) for header in headers):
+        found.append(f"label of {name} covers a box title")
+    if sum(rect.overlaps(other) for other in labels) > 1:
+        found.append(f"label of {name} covers another label")
+    return found
+
+
+def _arrow_name(placed: PlacedEdge) -> str:
+    """How problems name an arrow: ``source -> target``."""
+    return f"{placed.edge.source} -> {placed.edge.target}"
 
 
 def _on_border(point: Point, rect: Rect) -> bool:
@@ -993,42 +1036,61 @@ def render(picture: Picture) -> str:
         f'<rect {size} fill="#ffffff"/>',
     ]
     for box in diagram.boxes:
-        rect = picture.boxes[box.id]
-        if box.parent is None:
-            out.append(_rect(rect, 10, f'fill="#f6f8fa" stroke="{_BORDER}"'))
-            out.append(_text(rect.x + 14, rect.y + 23, box.title, TOP_TITLE_SIZE, _INK, bold=True))
-            out.append(_text(rect.x + 14, rect.y + 41, box.subtitle, TEXT_SIZE, _MUTED))
-        else:
-            fill = "#f5f9ff" if boxes[box.parent].parent is None else "#ffffff"
-            out.append(_rect(rect, 8, f'fill="{fill}" stroke="{_INNER}" stroke-opacity="0.55"'))
-            out.append(_text(rect.x + 12, rect.y + 22, box.title, BOX_TITLE_SIZE, _INNER, bold=True))
-            title = text_width(box.title, BOX_TITLE_SIZE, bold=True)
-            out.append(_text(rect.x + 20 + title, rect.y + 22, box.subtitle, TEXT_SIZE, _MUTED))
-    for placed in picture.edges:
-        edge = placed.edge
-        path = "M" + " L".join(f"{_n(x)},{_n(y)}" for x, y in placed.points)
-        if edge.style == "attach":
-            style = 'stroke="#818b98" stroke-width="1.2" stroke-dasharray="4 3"'
-        elif top_of[edge.source] != top_of[edge.target]:
-            style = f'stroke="{_BETWEEN_TOPS}" stroke-width="2.4" marker-end="url(#between)"'
-        else:
-            style = f'stroke="{_ARROW}" stroke-width="1.4" marker-end="url(#arrow)"'
-        out.append(f'<path d="{path}" fill="none" {style}/>')
+        out += _box(box, picture.boxes[box.id], boxes)
+    out += [_arrow(placed, top_of) for placed in picture.edges]
     for node in diagram.nodes:
         out += _node(picture.nodes[node.id], *picture.texts[node.id], COLOURS[node.family])
     for placed in picture.edges:
-        if placed.label_rect is not None:
-            rect = placed.label_rect
-            out.append(_rect(rect, 3, 'fill="#ffffff" fill-opacity="0.9"'))
-            for k, line in enumerate(placed.label):
-                out.append(
-                    _text(rect.x + 4, rect.y + 1.5 + LABEL_SIZE * (1.05 + k * LINE), line, LABEL_SIZE, _INK)
-                )
+        out += _label(placed)
     for k, line in enumerate(picture.notes):
         y = picture.height - MARGIN - (len(picture.notes) - 1 - k) * LABEL_SIZE * LINE
         out.append(_text(MARGIN, y, line, LABEL_SIZE, _MUTED))
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def _box(box: Box, rect: Rect, boxes: Mapping[str, Box]) -> list[str]:
+    """A box and its titles: grey for a top-level box, blue-edged for one inside another."""
+    if box.parent is None:
+        return [
+            _rect(rect, 10, f'fill="#f6f8fa" stroke="{_BORDER}"'),
+            _text(rect.x + 14, rect.y + 23, box.title, TOP_TITLE_SIZE, _INK, bold=True),
+            _text(rect.x + 14, rect.y + 41, box.subtitle, TEXT_SIZE, _MUTED),
+        ]
+    fill = "#f5f9ff" if boxes[box.parent].parent is None else "#ffffff"
+    title = text_width(box.title, BOX_TITLE_SIZE, bold=True)
+    return [
+        _rect(rect, 8, f'fill="{fill}" stroke="{_INNER}" stroke-opacity="0.55"'),
+        _text(rect.x + 12, rect.y + 22, box.title, BOX_TITLE_SIZE, _INNER, bold=True),
+        _text(rect.x + 20 + title, rect.y + 22, box.subtitle, TEXT_SIZE, _MUTED),
+    ]
+
+
+def _arrow(placed: PlacedEdge, top_of: Mapping[str, str]) -> str:
+    """An edge's line: dashed for ``attach``, bold between top-level boxes (``top_of`` a node's)."""
+    edge = placed.edge
+    path = "M" + " L".join(f"{_n(x)},{_n(y)}" for x, y in placed.points)
+    if edge.style == "attach":
+        style = 'stroke="#818b98" stroke-width="1.2" stroke-dasharray="4 3"'
+    elif top_of[edge.source] != top_of[edge.target]:
+        style = f'stroke="{_BETWEEN_TOPS}" stroke-width="2.4" marker-end="url(#between)"'
+    else:
+        style = f'stroke="{_ARROW}" stroke-width="1.4" marker-end="url(#arrow)"'
+    return f'<path d="{path}" fill="none" {style}/>'
+
+
+def _label(placed: PlacedEdge) -> list[str]:
+    """An edge's label on a white ground; nothing for an edge without one."""
+    rect = placed.label_rect
+    if rect is None:
+        return []
+    return [
+        _rect(rect, 3, 'fill="#ffffff" fill-opacity="0.9"'),
+        *(
+            _text(rect.x + 4, rect.y + 1.5 + LABEL_SIZE * (1.05 + k * LINE), line, LABEL_SIZE, _INK)
+            for k, line in enumerate(placed.label)
+        ),
+    ]
 
 
 def _node(rect: Rect, title: Sequence[str], lines: Sequence[str], colour: str) -> list[str]:
