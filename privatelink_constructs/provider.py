@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import jsii
-from aws_cdk import Acknowledgment, ArnFormat, Duration, Fn, Stack, Token, Validations
+from aws_cdk import ArnFormat, Duration, Fn, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
@@ -18,6 +18,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from ._function import create_key
+from ._nag import acknowledge
 from ._network import cidr_peer, closed_security_group, one_private_subnet_per_az
 from ._validation import (
     account_or_principal_problems,
@@ -241,12 +242,11 @@ class ProviderEndpointService(Construct):
         if access_logs_bucket is not None:
             self.load_balancer.log_access_logs(access_logs_bucket, access_logs_prefix)
         else:
-            Validations.of(self.load_balancer).acknowledge(
-                Acknowledgment(
-                    id="AwsSolutions-ELB2",
-                    reason="NLB access logs record TLS listeners only; this NLB has TCP listeners, "
-                    "so the logs would stay empty. Opt in with access_logs_bucket.",
-                )
+            acknowledge(
+                self.load_balancer,
+                "AwsSolutions-ELB2",
+                "NLB access logs record TLS listeners only; this NLB has TCP listeners, "
+                "so the logs would stay empty. Opt in with access_logs_bucket.",
             )
 
         if preserve_client_ip is None and target_type == elbv2.TargetType.IP:
