@@ -1,6 +1,7 @@
 # privatelink-cdk: two commands for a newcomer.
 #   make synth   set up from nothing, then synthesize every stack into cdk.out/
-#   make test    set up (with dev tools), then ruff, mypy, pytest, a real synth, cdk-nag, cfn-lint
+#   make test    set up (with dev tools), then ruff, mypy, pytest, a real synth, cdk-nag, cfn-lint,
+#                and the library proof (the wheel, installed alone, in a user's app)
 # Both are idempotent: set-up steps rerun only when their lock files change.
 
 SHELL := /bin/bash
@@ -18,12 +19,19 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(HOME)/.local/bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 CDK := node_modules/.bin/cdk
+# The lowest aws-cdk-lib the library declares, read from pyproject.toml.
+CDK_FLOOR := $(shell sed -n 's/^ *"aws-cdk-lib>=\([0-9.]*\),<3",*$$/\1/p' pyproject.toml)
+# The app's cdk-nag pin: the construct tests run cdk-nag 3 (it supports aws-cdk-lib >= 2.257).
+CDK_NAG_PIN := $(shell sed -n 's/^ *"\(cdk-nag==[0-9.]*\)",*$$/\1/p' pyproject.toml)
 
-.PHONY: help setup setup-dev synth test lint typecheck unit nag-lint bench clean
+.PHONY: help setup setup-dev synth test lint typecheck unit nag-lint library compat wheel bench clean
 
 help:
 	@echo "make synth   set up, then synthesize all stacks into cdk.out/ (no AWS account needed)"
-	@echo "make test    set up with dev tools, then lint, types, tests, synth + cdk-nag, cfn-lint"
+	@echo "make test    set up with dev tools, then lint, types, tests, synth + cdk-nag, cfn-lint,"
+	@echo "             and the library proof (wheel installed alone, user app, cdk-nag 2 and 3)"
+	@echo "make compat  construct tests and library proof on the lowest declared aws-cdk-lib ($(CDK_FLOOR))"
+	@echo "make wheel   build the library's wheel and sdist into dist/"
 	@echo "make bench   benchmark the RDS target updater's runtime against moto"
 
 $(STAMPS):
@@ -79,10 +87,40 @@ nag-lint: setup-dev
 	$(CDK) synth --quiet
 	cfn-lint
 
-test: lint typecheck unit nag-lint
+# The library proof (tests/library): build the wheel, install it alone into a fresh environment,
+# synthesize a user's app with cdk-nag 3 and with cdk-nag 2. Reruns only when the library,
+# the packaging or the proof changed since it last passed.
+LIBRARY_INPUTS := pyproject.toml uv.lock README.md LICENSE \
+	$(shell find privatelink_constructs tests/library -type f -not -path '*/__pycache__/*' 2>/dev/null)
+$(STAMPS)/library: $(LIBRARY_INPUTS) $(STAMPS)/python-dev $(STAMPS)/node
+	pytest -q -m library tests/library
+	@touch $@
+library: $(STAMPS)/library
+
+test: lint typecheck unit nag-lint library
+
+# The library on its lowest declared aws-cdk-lib: the construct tests in an environment with the
+# dev tools, aws-cdk-lib==$(CDK_FLOOR) and constructs at the lowest version that allows, then the
+# library proof on that floor. CI runs it after `make test`.
+COMPAT := $(STAMPS)/compat
+compat: setup-dev
+	@test -n "$(CDK_FLOOR)" || { echo "make: no aws-cdk-lib>=X,<3 in pyproject.toml" >&2; exit 1; }
+	@rm -rf $(COMPAT) && $(UV) venv --quiet $(COMPAT)
+	$(UV) export --quiet --frozen --only-group dev --no-hashes --no-header --no-annotate -o $(COMPAT)/dev.txt
+	$(UV) pip install --quiet --python $(COMPAT)/bin/python --resolution lowest-direct \
+		-r $(COMPAT)/dev.txt "aws-cdk-lib==$(CDK_FLOOR)" "constructs>=10,<11" "$(CDK_NAG_PIN)"
+	@$(COMPAT)/bin/python -c 'from importlib.metadata import version as v; \
+		print("compat: aws-cdk-lib", v("aws-cdk-lib"), "constructs", v("constructs"), "jsii", v("jsii"))'
+	$(COMPAT)/bin/python -m pytest -q -p no:cacheprovider tests/constructs
+	LIBRARY_PROOF_AWS_CDK_LIB=floor pytest -q -m library tests/library
+	@echo "make compat: all passed on aws-cdk-lib $(CDK_FLOOR)"
+
+wheel: $(STAMPS)/uv
+	$(UV) build --quiet --out-dir dist
+	@ls dist/
 
 bench: setup-dev
 	python scripts/bench_target_updater.py
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out $(STAMPS) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules cdk.out dist $(STAMPS) .pytest_cache .mypy_cache .ruff_cache
