@@ -125,7 +125,11 @@ $(STAMPS)/library: $(LIBRARY_INPUTS) $(STAMPS)/python-dev $(STAMPS)/node
 	@touch $@
 library: $(STAMPS)/library
 
-test: test-start lint typecheck unit nag-lint library
+# Two jobs at a time on two cores: mypy beside pytest, the real synth beside the library proof
+# (each block of output appears whole when its job ends). About 1.5 GB at most.
+test: test-start setup-dev
+	@$(MAKE) --no-print-directory -j2 --output-sync=target lint typecheck unit
+	@$(MAKE) --no-print-directory -j2 --output-sync=target nag-lint library
 	@proof="library proof (wheel alone, cdk-nag 2 and 3)"; \
 		[ $(STAMPS)/library -nt $(STAMPS)/test-start ] || proof="$$proof unchanged since it passed"; \
 		echo "make test: all passed in $$(( $$(date +%s) - $(START) )) s: ruff, mypy --strict, pytest," \
