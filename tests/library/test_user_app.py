@@ -57,7 +57,7 @@ def run(command: list[str], *, cwd: Path | None = None, env: Mapping[str, str] |
 def environment(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh environment with the wheel, aws-cdk-lib and cdk-nag 3, and nothing else."""
     home = tmp_path_factory.mktemp("user")
-    wheel = build(home, "wheel")
+    _, wheel = build(home)
     venv = home / "venv"
     run([uv(), "venv", "--quiet", "--python", sys.executable, str(venv)])
     python = str(venv / "bin" / "python")

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "privatelink_constructs"
@@ -28,16 +28,20 @@ def declared_floor() -> str:
     raise AssertionError("pyproject.toml declares no aws-cdk-lib>=X,<3")
 
 
-def build(out_dir: Path, kind: Literal["wheel", "sdist"]) -> Path:
-    """Build one distribution of the repository with ``uv build`` (isolated, like any frontend)."""
+def build(out_dir: Path) -> tuple[Path, Path]:
+    """Build the sdist, then the wheel from it, with ``uv build`` (isolated, like any frontend).
+
+    Returns (sdist, wheel). Building the wheel from the sdist proves the sdist is complete.
+    """
     uv = shutil.which("uv")
     assert uv, "uv is not on PATH: run the tests through make"
     result = subprocess.run(
-        [uv, "build", "--quiet", f"--{kind}", "--out-dir", str(out_dir), str(ROOT)],
+        [uv, "build", "--quiet", "--out-dir", str(out_dir), str(ROOT)],
         capture_output=True,
         text=True,
         check=False,
     )
-    assert result.returncode == 0, f"uv build --{kind} failed:\n{result.stdout}\n{result.stderr}"
-    (built,) = out_dir.glob("*.whl" if kind == "wheel" else "*.tar.gz")
-    return built
+    assert result.returncode == 0, f"uv build failed:\n{result.stdout}\n{result.stderr}"
+    (sdist,) = out_dir.glob("*.tar.gz")
+    (wheel,) = out_dir.glob("*.whl")
+    return sdist, wheel

@@ -18,13 +18,18 @@ NAME, VERSION = "privatelink_cdk", "0.2.0"
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
-    return zipfile.ZipFile(build(tmp_path_factory.mktemp("dist"), "wheel"))
+def dist(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return build(tmp_path_factory.mktemp("dist"))
 
 
 @pytest.fixture(scope="module")
-def sdist(tmp_path_factory: pytest.TempPathFactory) -> tarfile.TarFile:
-    return tarfile.open(build(tmp_path_factory.mktemp("dist"), "sdist"))
+def wheel(dist: tuple[Path, Path]) -> zipfile.ZipFile:
+    return zipfile.ZipFile(dist[1])
+
+
+@pytest.fixture(scope="module")
+def sdist(dist: tuple[Path, Path]) -> tarfile.TarFile:
+    return tarfile.open(dist[0])
 
 
 def package_files() -> set[str]:
