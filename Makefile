@@ -31,8 +31,6 @@ CDK := node_modules/.bin/cdk
 START := $(shell date +%s)
 # The lowest aws-cdk-lib the library declares, read from pyproject.toml.
 CDK_FLOOR := $(shell sed -n 's/^ *"aws-cdk-lib>=\([0-9.]*\),<3",*$$/\1/p' pyproject.toml)
-# The app's cdk-nag pin: the construct tests run cdk-nag 3 (it supports aws-cdk-lib >= 2.257).
-CDK_NAG_PIN := $(shell sed -n 's/^ *"\(cdk-nag==[0-9.]*\)",*$$/\1/p' pyproject.toml)
 
 .PHONY: help setup setup-dev synth test lint typecheck unit nag-lint library compat wheel \
 	deploy destroy diff cdk bench clean
@@ -126,10 +124,12 @@ $(STAMPS)/library: $(LIBRARY_INPUTS) $(STAMPS)/python-dev $(STAMPS)/node
 library: $(STAMPS)/library
 
 # Two jobs at a time on two cores: mypy beside pytest, the real synth beside the library proof
-# (each block of output appears whole when its job ends). About 1.5 GB at most.
+# (each block of output appears whole when its job ends). One at a time on a make without
+# --output-sync (GNU make before 4.0, such as macOS's 3.81).
+PAIRS := $(if $(filter output-sync,$(.FEATURES)),-j2 --output-sync=target)
 test: test-start setup-dev
-	@$(MAKE) --no-print-directory -j2 --output-sync=target lint typecheck unit
-	@$(MAKE) --no-print-directory -j2 --output-sync=target nag-lint library
+	@$(MAKE) --no-print-directory $(PAIRS) lint typecheck unit
+	@$(MAKE) --no-print-directory $(PAIRS) nag-lint library
 	@proof="library proof (wheel alone, cdk-nag 2 and 3)"; \
 		[ $(STAMPS)/library -nt $(STAMPS)/test-start ] || proof="$$proof unchanged since it passed"; \
 		echo "make test: all passed in $$(( $$(date +%s) - $(START) )) s: ruff, mypy --strict, pytest," \
@@ -140,15 +140,17 @@ test-start: | $(STAMPS)
 	@touch $(STAMPS)/test-start
 
 # The library on its lowest declared aws-cdk-lib: the construct tests in an environment with the
-# dev tools, aws-cdk-lib==$(CDK_FLOOR) and constructs at the lowest version that allows, then the
-# library proof on that floor. CI runs it after `make test`.
+# locked dev and app packages (cdk-nag 3 supports aws-cdk-lib >= 2.257) but aws-cdk-lib==$(CDK_FLOOR)
+# and constructs at the lowest version that allows, then the library proof on that floor. CI runs
+# it after `make test`.
 COMPAT := $(STAMPS)/compat
 compat: setup-dev
 	@test -n "$(CDK_FLOOR)" || { echo "make: no aws-cdk-lib>=X,<3 in pyproject.toml" >&2; exit 1; }
 	@rm -rf $(COMPAT) && $(UV) venv --quiet $(COMPAT)
-	$(UV) export --quiet --frozen --only-group dev --no-hashes --no-header --no-annotate -o $(COMPAT)/dev.txt
+	$(UV) export --quiet --frozen --only-group dev --only-group app --no-emit-project \
+		--no-hashes --no-header --no-annotate | grep -v -E '^(aws-cdk|constructs)' > $(COMPAT)/requirements.txt
 	$(UV) pip install --quiet --python $(COMPAT)/bin/python --resolution lowest-direct \
-		-r $(COMPAT)/dev.txt "aws-cdk-lib==$(CDK_FLOOR)" "constructs>=10,<11" "$(CDK_NAG_PIN)"
+		-r $(COMPAT)/requirements.txt "aws-cdk-lib==$(CDK_FLOOR)" "constructs>=10,<11"
 	@$(COMPAT)/bin/python -c 'from importlib.metadata import version as v; \
 		print("compat: aws-cdk-lib", v("aws-cdk-lib"), "constructs", v("constructs"), "jsii", v("jsii"))'
 	$(COMPAT)/bin/python -m pytest -q -p no:cacheprovider tests/constructs
@@ -163,7 +165,8 @@ wheel: $(STAMPS)/uv
 # ARGS='--profile NAME'). `cdk bootstrap` each account/region once first: make cdk ARGS='bootstrap'.
 STACK ?=
 deploy destroy diff: setup
-	@test -n "$(STACK)" || { echo "usage: make $@ STACK=ProviderStack (a stack name, or --all) [ARGS='--profile prod']" >&2; exit 2; }
+	@test -n "$(STACK)" || { echo "usage: make $@ STACK=ProviderStack (a stack name, or --all)" \
+		"[ARGS='--profile prod']" >&2; exit 2; }
 	$(CDK) $@ $(STACK) $(ARGS)
 
 cdk: setup
