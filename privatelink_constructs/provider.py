@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import jsii
 from aws_cdk import (
-    Acknowledgment,
     ArnFormat,
     Aws,
     CfnMapping,
@@ -16,7 +15,6 @@ from aws_cdk import (
     RemovalPolicy,
     Stack,
     Token,
-    Validations,
 )
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
@@ -31,6 +29,7 @@ from aws_cdk.region_info import RegionInfo
 from constructs import Construct
 
 from ._function import create_encryption_key
+from ._nag import acknowledge
 from ._network import cidr_peer, closed_security_group, one_private_subnet_per_az, selected
 from .connection_acceptor.construct import ConnectionAcceptor
 from .rules import (
@@ -459,12 +458,11 @@ class ProviderEndpointService(Construct):
         if access_logs_bucket is not None:
             self.load_balancer.log_access_logs(access_logs_bucket, access_logs_prefix)
         else:
-            Validations.of(self.load_balancer).acknowledge(
-                Acknowledgment(
-                    id="AwsSolutions-ELB2",
-                    reason="NLB access logs record TLS listeners only; this NLB has TCP listeners, "
-                    "so the logs would stay empty. Opt in with access_logs_bucket.",
-                )
+            acknowledge(
+                self.load_balancer,
+                "AwsSolutions-ELB2",
+                "NLB access logs record TLS listeners only; this NLB has TCP listeners, "
+                "so the logs would stay empty. Opt in with access_logs_bucket.",
             )
 
     def _add_ports(

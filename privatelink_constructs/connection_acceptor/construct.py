@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, ArnFormat, Duration, Stack, Validations
+from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -15,6 +15,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from privatelink_constructs._function import python_function
+from privatelink_constructs._nag import acknowledge
 from privatelink_constructs.rules import Problem, check_principals, raise_if_problems
 
 __all__ = ["ConnectionAcceptor"]
@@ -100,12 +101,12 @@ class ConnectionAcceptor(Construct):
             roles=[role],
             statements=[iam.PolicyStatement(actions=["ec2:DescribeVpcEndpointConnections"], resources=["*"])],
         )
-        Validations.of(describe).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-IAM5[Resource::*]",
-                reason="ec2:DescribeVpcEndpointConnections supports no resource-level permissions "
-                "(IAM service authorization reference); it is read-only and its results are "
-                "filtered to this service by the function.",
-            )
+        acknowledge(
+            describe,
+            "AwsSolutions-IAM5",
+            "ec2:DescribeVpcEndpointConnections supports no resource-level permissions "
+            "(IAM service authorization reference); it is read-only and its results are "
+            "filtered to this service by the function.",
+            applies_to=["Resource::*"],
         )
         notification_topic.add_subscription(subscriptions.LambdaSubscription(self.function))

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Required, TypedDict, Unpack, cast
 
-from aws_cdk import Acknowledgment, Duration, Stack, Token, Validations
+from aws_cdk import Duration, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_ec2 as ec2
@@ -23,6 +23,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from privatelink_constructs._function import create_encryption_key, python_function
+from privatelink_constructs._nag import acknowledge
 from privatelink_constructs._network import closed_security_group
 from privatelink_constructs.rules import Problem, check_dns_name, check_ports, raise_if_problems
 
@@ -230,21 +231,23 @@ class RdsTargetGroupUpdater(Construct):
                 iam.PolicyStatement(actions=["elasticloadbalancing:DescribeTargetHealth"], resources=["*"])
             ],
         )
-        Validations.of(describe).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-IAM5[Resource::*]",
-                reason="elasticloadbalancing:DescribeTargetHealth supports no resource-level "
-                "permissions (IAM service authorization reference); it is read-only.",
-            )
+        acknowledge(
+            describe,
+            "AwsSolutions-IAM5",
+            "elasticloadbalancing:DescribeTargetHealth supports no resource-level "
+            "permissions (IAM service authorization reference); it is read-only.",
+            applies_to=["Resource::*"],
         )
         if vpc_subnets is not None:
-            Validations.of(role).acknowledge(
-                Acknowledgment(
-                    id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                    "AWSLambdaVPCAccessExecutionRole]",
-                    reason="Lambda needs this AWS managed policy to attach its network interfaces in "
-                    "the VPC; its EC2 network-interface actions support no narrower resource.",
-                )
+            acknowledge(
+                role,
+                "AwsSolutions-IAM4",
+                "Lambda needs this AWS managed policy to attach its network interfaces in "
+                "the VPC; its EC2 network-interface actions support no narrower resource.",
+                applies_to=[
+                    "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                    "AWSLambdaVPCAccessExecutionRole"
+                ],
             )
             if create_elb_endpoint:
                 assert self.security_group is not None
@@ -268,11 +271,10 @@ class RdsTargetGroupUpdater(Construct):
             enforce_ssl=True,
             retention_period=Duration.days(14),
         )
-        Validations.of(self.dead_letter_queue).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-SQS3",
-                reason="This queue is the dead-letter queue of the updater's EventBridge targets.",
-            )
+        acknowledge(
+            self.dead_letter_queue,
+            "AwsSolutions-SQS3",
+            "This queue is the dead-letter queue of the updater's EventBridge targets.",
         )
         target = events_targets.LambdaFunction(
             self.function,

@@ -1,0 +1,80 @@
+"""cdk-nag acknowledgments that both cdk-nag majors read, without importing cdk-nag.
+
+A library cannot know which cdk-nag its user runs, or whether any:
+
+- cdk-nag 3 (``Validations.of(app).add_plugins(AwsSolutionsChecks(app))``) reads aws-cdk-lib's
+  own acknowledgments, ``Validations.of(construct).acknowledge(...)``, on the resource or any
+  construct above it. A granular finding is part of the ID: ``AwsSolutions-IAM5[Resource::*]``.
+- cdk-nag 2 (``Aspects.of(app).add(AwsSolutionsChecks())``) reads only the CloudFormation
+  metadata of the resource itself: ``cdk_nag: {rules_to_suppress: [{id, reason, applies_to}]}``,
+  with the rule in ``id`` and the granular findings in ``applies_to``. It rejects a reason shorter
+  than 10 characters and an ``id`` that holds a finding.
+
+``acknowledge`` writes both, so the same resource passes either pack with the same reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from aws_cdk import Acknowledgment, CfnResource, Validations
+from constructs import IConstruct
+
+__all__ = ["acknowledge"]
+
+_RULE_ID = re.compile(r"^[A-Za-z0-9]+-[A-Za-z0-9]+$")
+_MIN_REASON = 10  # cdk-nag 2 refuses shorter reasons
+
+
+def acknowledge(construct: IConstruct, rule_id: str, reason: str, *, applies_to: Sequence[str] = ()) -> None:
+    """Acknowledge a cdk-nag rule on one resource, for cdk-nag 2 and cdk-nag 3 alike.
+
+    Args:
+        construct: The CloudFormation resource, or an L2 construct whose default child is one
+            (an ``iam.Policy``, an ``sqs.Queue``, a load balancer). Only that resource is covered.
+        rule_id: The rule, without a finding: ``"AwsSolutions-IAM5"``.
+        reason: Why the finding is acceptable here (at least 10 characters).
+        applies_to: The granular findings covered (``["Resource::*"]``). Defaults to the whole
+            rule, for rules that have no findings.
+
+    Raises:
+        ValueError: ``rule_id`` holds a finding or is not ``Pack-Rule``; ``reason`` is too short.
+        TypeError: ``construct`` is not a CloudFormation resource and has none as default child.
+    """
+    problems = []
+    if not _RULE_ID.match(rule_id):
+        problems.append(
+            f"rule_id must be '<pack>-<rule>' with findings in applies_to "
+            f"(e.g. 'AwsSolutions-IAM5', applies_to=['Resource::*']), got {rule_id!r}"
+        )
+    if len(reason.strip()) < _MIN_REASON:
+        problems.append(f"reason must be at least {_MIN_REASON} characters, got {reason!r}")
+    if problems:
+        raise ValueError(f"{construct.node.path}: " + "; ".join(problems))
+    resource = _resource_of(construct)
+    suppression: dict[str, Any] = {"id": rule_id, "reason": reason}
+    if applies_to:
+        suppression["applies_to"] = list(applies_to)
+    metadata = resource.get_metadata("cdk_nag") or {}
+    rules = metadata.get("rules_to_suppress", [])
+    if suppression in rules:
+        return  # both forms are there already
+
+    resource.add_metadata("cdk_nag", {**metadata, "rules_to_suppress": [*rules, suppression]})
+    for ack_id in [f"{rule_id}[{finding}]" for finding in applies_to] or [rule_id]:
+        Validations.of(resource).acknowledge(Acknowledgment(id=ack_id, reason=reason))
+
+
+def _resource_of(construct: IConstruct) -> CfnResource:
+    """The CloudFormation resource cdk-nag 2 reads the metadata of."""
+    if isinstance(construct, CfnResource):
+        return construct
+    child = construct.node.default_child
+    if isinstance(child, CfnResource):
+        return child
+    raise TypeError(
+        f"{construct.node.path}: a cdk-nag acknowledgment needs a CloudFormation resource, or a "
+        f"construct whose default child is one; got {type(construct).__name__}"
+    )
