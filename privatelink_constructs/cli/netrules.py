@@ -122,29 +122,68 @@ def _entry_ports(entry: AclEntry) -> tuple[int, int] | None:
     return (entry.port_from, entry.port_to)
 
 
+_Box = tuple[int, int, int, int]
+"""Addresses low..high (as integers) by ports low..high, all inclusive."""
+
+
+def _box(cidr: str, ports: tuple[int, int]) -> _Box | None:
+    network = _network(cidr)
+    if network is None:
+        return None
+    return (int(network.network_address), int(network.broadcast_address), ports[0], ports[1])
+
+
+def _overlap(a: _Box, b: _Box) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1] and a[2] <= b[3] and b[2] <= a[3]
+
+
+def _subtract(box: _Box, cut: _Box) -> list[_Box]:
+    """What of ``box`` lies outside ``cut``, as up to four boxes."""
+    if not _overlap(box, cut):
+        return [box]
+    a_low, a_high, p_low, p_high = box
+    pieces = []
+    if a_low < cut[0]:
+        pieces.append((a_low, cut[0] - 1, p_low, p_high))
+    if a_high > cut[1]:
+        pieces.append((cut[1] + 1, a_high, p_low, p_high))
+    middle = (max(a_low, cut[0]), min(a_high, cut[1]))
+    if p_low < cut[2]:
+        pieces.append((*middle, p_low, cut[2] - 1))
+    if p_high > cut[3]:
+        pieces.append((*middle, cut[3] + 1, p_high))
+    return pieces
+
+
 def acl_verdict(acl: NetworkAcl, *, egress: bool, cidr: str, ports: tuple[int, int]) -> AclVerdict:
     """How ``acl`` treats TCP traffic to/from ``cidr`` on ``ports`` (inclusive), in one direction.
 
-    Rules are read in number order; a rule that covers the whole flow decides what is left. Rules
-    that cover only part of it (some addresses or some ports) decide that part, which makes the
-    verdict ``partial`` when they disagree with the rule that decides the rest. A flow no rule
-    covers is denied (the ``*`` rule).
+    Exact: the rules are read in number order, each deciding the part of the flow (addresses by
+    ports) that no earlier rule decided. ``partial`` means some of the flow is allowed and some
+    denied. What no rule decides is denied (the ``*`` rule).
     """
-    low, high = ports
-    partial_actions: set[bool] = set()
+    flow = _box(cidr, ports)
+    if flow is None:
+        return AclVerdict.DENIED
+    family = _network(cidr)
+    undecided = [flow]
+    outcomes: set[bool] = set()
     for entry in sorted(acl.entries, key=lambda item: item.rule_number):
-        if entry.egress != egress:
-            continue
         entry_ports = _entry_ports(entry)
-        if entry_ports is None or entry_ports[1] < low or entry_ports[0] > high:
+        entry_network = _network(entry.cidr)
+        if entry.egress != egress or entry_ports is None or entry_network is None:
             continue
-        if not cidr_overlaps(entry.cidr, cidr):
+        if family is None or entry_network.version != family.version:
             continue
-        covers = cidr_covers(entry.cidr, cidr) and entry_ports[0] <= low and entry_ports[1] >= high
-        if not covers:
-            partial_actions.add(entry.allow)
-            continue
-        if partial_actions - {entry.allow}:
-            return AclVerdict.PARTIAL
-        return AclVerdict.ALLOWED if entry.allow else AclVerdict.DENIED
-    return AclVerdict.PARTIAL if True in partial_actions else AclVerdict.DENIED
+        cut = _box(entry.cidr, entry_ports)
+        assert cut is not None
+        if any(_overlap(box, cut) for box in undecided):
+            outcomes.add(entry.allow)
+            undecided = [piece for box in undecided for piece in _subtract(box, cut)]
+        if not undecided:
+            break
+    if undecided:
+        outcomes.add(False)
+    if outcomes == {True}:
+        return AclVerdict.ALLOWED
+    return AclVerdict.DENIED if outcomes == {False} else AclVerdict.PARTIAL
