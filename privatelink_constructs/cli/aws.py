@@ -151,7 +151,7 @@ def open_session(profile: str | None, region: str | None) -> boto3.Session:
     try:
         return boto3.Session(profile_name=profile, region_name=region)
     except ProfileNotFound as error:
-        raise UsageError(f"AWS profile {profile!r} not found: {error}") from error
+        raise UsageError(f"AWS profile not found: {error}") from error
 
 
 def _credential_error(error: Exception) -> UsageError | None:

@@ -136,7 +136,7 @@ def main(
         from . import commands  # noqa: PLC0415
         from .aws import UsageError, default_resolver  # noqa: PLC0415
     except ImportError as error:
-        if error.name not in ("boto3", "botocore"):
+        if (error.name or "").split(".")[0] not in ("boto3", "botocore"):
             raise
         err.write(f"privatelink-cdk: {INSTALL_HINT}\n")
         return 2
