@@ -11,6 +11,7 @@ from ._lazy import lazy_exports
 if TYPE_CHECKING:
     from .connection_acceptor import ConnectionAcceptor
     from .consumer import ConsumerInterfaceEndpoint
+    from .endpoint_probe import EndpointProbe
     from .provider import CONNECTION_EVENTS, ProviderEndpointService, default_health_check
     from .target_updater import RDS_EVENT_CATEGORIES, RdsTargetGroupUpdater
 
@@ -19,6 +20,7 @@ __all__ = [
     "RDS_EVENT_CATEGORIES",
     "ConnectionAcceptor",
     "ConsumerInterfaceEndpoint",
+    "EndpointProbe",
     "ProviderEndpointService",
     "RdsTargetGroupUpdater",
     "default_health_check",
@@ -31,6 +33,7 @@ __getattr__, __dir__ = lazy_exports(
         "RDS_EVENT_CATEGORIES": ".target_updater.construct",
         "ConnectionAcceptor": ".connection_acceptor.construct",
         "ConsumerInterfaceEndpoint": ".consumer",
+        "EndpointProbe": ".endpoint_probe.construct",
         "ProviderEndpointService": ".provider",
         "RdsTargetGroupUpdater": ".target_updater.construct",
         "default_health_check": ".provider",

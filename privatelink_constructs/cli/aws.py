@@ -72,6 +72,7 @@ __all__ = [
     "gather_consumer",
     "gather_provider",
     "invoke_function",
+    "log_group_of",
     "open_session",
     "read_stack",
     "start_private_dns_verification",
@@ -977,6 +978,17 @@ class InvokeResult:
     payload: Any
     error: str | None = None
     log_tail: str | None = field(default=None, repr=False)
+
+
+def log_group_of(lambda_: LambdaClient, name: str) -> str:
+    """The function's log group: its logging configuration's, else the default one."""
+    config = known(
+        _read(
+            "lambda:GetFunctionConfiguration", lambda: lambda_.get_function_configuration(FunctionName=name)
+        )
+    )
+    log_group = config.get("LoggingConfig", {}).get("LogGroup") if config is not None else None
+    return log_group or f"/aws/lambda/{name}"
 
 
 def invoke_function(lambda_: LambdaClient, name: str, payload: Mapping[str, Any]) -> InvokeResult:

@@ -21,12 +21,13 @@ from .aws import (
     gather_consumer,
     gather_provider,
     invoke_function,
+    log_group_of,
     open_session,
     read_stack,
     start_private_dns_verification,
 )
 from .checks import Context, run_checks
-from .checks.common import provider_ports, service_zone_ids
+from .checks.common import aws_command, provider_ports, service_zone_ids
 from .facts import ConsumerFacts, ProviderFacts, Unknown, known
 from .fixes import plan_fixes
 from .handoff import ConsumerNote, Handoff
@@ -172,12 +173,18 @@ def _probe(ctx: Context, consumer: _Side | None, args: argparse.Namespace) -> li
     request = probe_request(ctx, extra_names=args.probe_name, tls=tls)
     result = invoke_function(consumer.clients.lambda_, function, request)
     if result.error is not None or not isinstance(result.payload, dict):
+        reason = result.error if result.error is not None else f"unexpected answer {result.payload!r}"
         return [
             failed(
                 "probe",
                 "link",
-                f"the probe {function} failed: {result.error or result.payload!r}",
-                f"read its log: aws logs tail /aws/lambda/{function} --since 10m",
+                f"the probe {function} failed: {reason}",
+                "read its log: "
+                + aws_command(
+                    f"logs tail {log_group_of(consumer.clients.lambda_, function)} --since 10m",
+                    region=consumer.clients.region,
+                    profile=consumer.clients.profile,
+                ),
             )
         ]
     return probe_checks(result.payload, request)
