@@ -640,6 +640,7 @@ def _function(clients: Clients, role: str, name: str, now: datetime) -> _Functio
         invocations=_metric_sum(clients.cloudwatch, "Invocations", short, now),
         window_minutes=METRIC_WINDOW_MINUTES,
         log_group=config.get("LoggingConfig", {}).get("LogGroup"),
+        arn=config.get("FunctionArn"),
     )
     return _Function(role, short, dict(config.get("Environment", {}).get("Variables", {})), health)
 

@@ -242,6 +242,7 @@ class FunctionHealth:
     invocations: int | None
     window_minutes: int
     log_group: str | None = None
+    arn: str | None = None
 
 
 @dataclass(frozen=True)

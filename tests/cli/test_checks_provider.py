@@ -223,10 +223,9 @@ class TestConnectionRequests:
 
     def test_leaves_the_consumers_own_request_to_the_endpoint_check(self) -> None:
         own = Connection(ENDPOINT_ID, CONSUMER_ACCOUNT, "pendingAcceptance", NOW)
-        assert (
-            verdict(context(provider_facts=provider(connections=(own,))), "provider.connections").status
-            is Status.PASS
-        )
+        check = verdict(context(provider_facts=provider(connections=(own,))), "provider.connections")
+        assert check.status is Status.PASS
+        assert check.summary == "no other connection request waiting (0 connected endpoint(s))"
 
 
 class TestPrivateDns:
@@ -320,8 +319,13 @@ class TestFunctions:
         assert "aws logs tail /aws/lambda/connection-acceptor --since 60m" in (check.fix or "")
 
     def test_warns_when_the_updater_did_not_run(self) -> None:
-        facts = provider(functions=(function("target updater", invocations=0),))
-        assert verdict(context(provider_facts=facts), "provider.updater").status is Status.WARN
+        updater = function("target updater", invocations=0, arn="arn:aws:lambda:us-east-1:1:function:up")
+        check = verdict(context(provider_facts=provider(functions=(updater,))), "provider.updater")
+        assert check.status is Status.WARN
+        assert (
+            "aws events list-rule-names-by-target --target-arn arn:aws:lambda:us-east-1:1:function:up "
+            "--region us-east-1" in (check.fix or "")
+        )
 
     def test_fails_when_the_function_is_failed(self) -> None:
         facts = provider(functions=(function("target updater", state="Failed", state_reason="ENI limit"),))

@@ -552,8 +552,13 @@ def _function_check(ctx: Context, function: FunctionHealth) -> Check:
             "provider",
             f"the {function.role} {function.name} did not run in the last {function.window_minutes} minutes, "
             "although its schedule runs it every minute",
-            "check that its EventBridge schedule rule is enabled (aws events list-rule-names-by-target "
-            f"--target-arn <the function's ARN>); {logs}",
+            "check that its EventBridge schedule rule is enabled ("
+            + aws_command(
+                f"events list-rule-names-by-target --target-arn {function.arn or '<the function ARN>'}",
+                region=provider.region if provider else None,
+                profile=provider.profile if provider else None,
+            )
+            + f"), then {logs}",
         )
     runs = f"{function.invocations} run(s), " if function.invocations is not None else ""
     return passed(
@@ -606,8 +611,9 @@ def check_connection_requests(ctx: Context) -> Check | None:
             "or reject the others",
         )
     available = sum(1 for c in connections if endpoint_state(c.state) == "available")
+    other = " other" if own is not None else ""
     return passed(
         "provider.connections",
         "provider",
-        f"no connection request waiting ({available} connected endpoint(s))",
+        f"no{other} connection request waiting ({available} connected endpoint(s))",
     )
