@@ -118,7 +118,22 @@ assert handoff.ports == (5432,) and handoff.region == "us-east-1", handoff
 assert note.principal == "arn:aws:iam::000000000000:root" and note.service_name == handoff.service_name, note
 EOF
 
-check "cdk destroy --all" logged "$WORK/destroy.log" cdk destroy --all --force
+# The probe: deploy it beside the endpoint (an update of ConsumerStack), invoke it through the doctor. The emulator
+# runs the function on this host, with no VPC data plane: the names do not resolve and the endpoint's addresses
+# do not answer, so the probe's checks fail; what this proves is the deploy, the invocation and the report.
+PROBE_APP=("--app" "$REPO/.venv/bin/python $REPO/scripts/e2e_probe_app.py" "--output" "cdk.out.probe")
+check "cdk deploy --all with the probe" logged "$WORK/deploy_probe.log" cdk deploy --all --require-approval never "${PROBE_APP[@]}"
+"${DOCTOR[@]}" doctor --provider-stack ProviderStack --consumer-stack ConsumerStack --probe --json \
+  > "$WORK/doctor_probe.json" 2> "$WORK/doctor_probe.err"
+check "doctor --probe reports each name and port from the probe" py <<'EOF'
+import json, pathlib, sys
+checks = {c["id"]: c for c in json.loads((pathlib.Path(sys.argv[1]) / "doctor_probe.json").read_text())["checks"]}
+names = [i for i in checks if i.startswith("probe.dns:")]
+assert "probe.dns:db.example.internal" in names and len(names) == 2, sorted(checks)
+assert "probe.tcp:5432" in checks, sorted(checks)
+assert all(checks[i]["status"] == "pass" or checks[i]["fix"] for i in checks)
+EOF
+check "cdk destroy --all" logged "$WORK/destroy.log" cdk destroy --all --force "${PROBE_APP[@]}"
 
 echo
 cat "$WORK/doctor.txt"

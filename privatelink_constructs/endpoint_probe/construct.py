@@ -101,9 +101,17 @@ class EndpointProbe(Construct):
         self._connections = ec2.Connections(security_groups=[self.security_group])
         for port in ports:
             if endpoint is not None:
-                self.connections.allow_to(
-                    endpoint, ec2.Port.tcp(port), f"Endpoint probe to the service on {port}"
-                )
+                # The egress rule inline (by group ID), the endpoint's ingress rule a resource of its own:
+                # no dependency cycle, and no AWS::EC2::SecurityGroupEgress resource.
+                for group in endpoint.connections.security_groups:
+                    self.security_group.add_egress_rule(
+                        ec2.Peer.security_group_id(group.security_group_id),
+                        ec2.Port.tcp(port),
+                        f"To the endpoint on {port}",
+                    )
+                    group.add_ingress_rule(
+                        self.security_group, ec2.Port.tcp(port), f"Endpoint probe on {port}"
+                    )
             else:
                 self.security_group.add_egress_rule(
                     ec2.Peer.ipv4(vpc.vpc_cidr_block), ec2.Port.tcp(port), f"To the endpoint on {port}"

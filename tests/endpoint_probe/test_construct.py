@@ -40,53 +40,53 @@ def probe_group(template: Template) -> str:
     return next(iter(groups))
 
 
-def test_its_security_group_has_no_inbound_rule_and_only_dns_inline(template: Template) -> None:
+def test_its_security_group_reaches_only_the_endpoint_on_each_port_and_dns(template: Template) -> None:
     group = template.find_resources("AWS::EC2::SecurityGroup")[probe_group(template)]["Properties"]
     assert "SecurityGroupIngress" not in group
-    assert group["SecurityGroupEgress"] == [
+    endpoint_group = {"Fn::GetAtt": [Match.string_like_regexp("ConsumerSecurityGroup"), "GroupId"]}
+    to_endpoint = [
         {
-            "CidrIp": VPC_CIDR,
-            "Description": "DNS in the VPC",
-            "FromPort": 53,
-            "IpProtocol": "udp",
-            "ToPort": 53,
-        },
-        {
-            "CidrIp": VPC_CIDR,
-            "Description": "DNS in the VPC",
-            "FromPort": 53,
+            "Description": f"To the endpoint on {port}",
+            "DestinationSecurityGroupId": endpoint_group,
+            "FromPort": port,
             "IpProtocol": "tcp",
-            "ToPort": 53,
-        },
+            "ToPort": port,
+        }
+        for port in (5432, 6432)
     ]
+    dns = [
+        {
+            "CidrIp": VPC_CIDR,
+            "Description": "DNS in the VPC",
+            "FromPort": 53,
+            "IpProtocol": protocol,
+            "ToPort": 53,
+        }
+        for protocol in ("udp", "tcp")
+    ]
+    template.has_resource_properties(
+        "AWS::EC2::SecurityGroup",
+        {
+            "GroupDescription": Match.string_like_regexp("endpoint probe"),
+            "SecurityGroupEgress": to_endpoint + dns,
+        },
+    )
+    # Inline egress rules only: the emulator and CloudFormation order them with the group itself.
+    assert template.find_resources("AWS::EC2::SecurityGroupEgress") == {}
 
 
 @pytest.mark.parametrize("port", [5432, 6432])
-def test_it_reaches_the_endpoint_group_on_each_port_and_the_endpoint_admits_it(
-    template: Template, port: int
-) -> None:
-    probe = probe_group(template)
+def test_the_endpoint_admits_it_on_each_port(template: Template, port: int) -> None:
     template.has_resource_properties(
-        "AWS::EC2::SecurityGroupEgress",
+        "AWS::EC2::SecurityGroupIngress",
         {
-            "GroupId": {"Fn::GetAtt": [probe, "GroupId"]},
-            "DestinationSecurityGroupId": {
-                "Fn::GetAtt": [Match.string_like_regexp("ConsumerSecurityGroup"), "GroupId"]
-            },
+            "GroupId": {"Fn::GetAtt": [Match.string_like_regexp("ConsumerSecurityGroup"), "GroupId"]},
+            "SourceSecurityGroupId": {"Fn::GetAtt": [probe_group(template), "GroupId"]},
             "FromPort": port,
             "ToPort": port,
             "IpProtocol": "tcp",
         },
     )
-    template.has_resource_properties(
-        "AWS::EC2::SecurityGroupIngress",
-        {"SourceSecurityGroupId": {"Fn::GetAtt": [probe, "GroupId"]}, "FromPort": port, "ToPort": port},
-    )
-
-
-def test_it_reaches_nothing_else(template: Template) -> None:
-    egress = template.find_resources("AWS::EC2::SecurityGroupEgress")
-    assert sorted(rule["Properties"]["FromPort"] for rule in egress.values()) == [5432, 6432]
 
 
 def test_the_function_runs_in_the_vpc_with_its_settings(template: Template) -> None:

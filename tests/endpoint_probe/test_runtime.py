@@ -175,7 +175,7 @@ class TestRun:
             ("db.example.internal", ("127.0.0.1",), True),
             ("missing.example.internal", (), False),
         ]
-        assert result["dns"][1]["error"].startswith("does not resolve")
+        assert result["dns"][1]["error"] == "Name or service not known"
         tcp = {t["port"]: t for t in result["tcp"]}
         assert tcp[server.port]["connected"] is True
         assert tcp[refused] == {**tcp[refused], "connected": False, "error": "connection refused"}

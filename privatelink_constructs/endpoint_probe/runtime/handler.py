@@ -81,7 +81,7 @@ def _error_text(error: BaseException) -> str:
     if isinstance(error, ConnectionRefusedError):
         return "connection refused"
     if isinstance(error, socket.gaierror):
-        return f"does not resolve ({error.strerror or error})"
+        return str(error.strerror or error)
     return f"{type(error).__name__}: {error}"
 
 
