@@ -173,20 +173,6 @@ def _credential_error(error: Exception) -> UsageError | None:
     return None
 
 
-def _read(what: str, call: Callable[[], _T]) -> _T | Unknown:
-    """``call()``, or ``Unknown`` when AWS refuses it for a reason other than credentials."""
-    try:
-        return call()
-    except (ClientError, BotoCoreError) as error:
-        usage = _credential_error(error)
-        if usage is not None:
-            raise usage from error
-        if isinstance(error, ClientError):
-            details = error.response.get("Error", {})
-            return Unknown(f"{what}: {details.get('Code', '?')}: {details.get('Message', '')}".rstrip(": "))
-        return Unknown(f"{what}: {error}")
-
-
 def _must(call: Callable[[], _T]) -> _T:
     """``call()``; credential and connection problems become ``UsageError``."""
     try:
@@ -196,6 +182,17 @@ def _must(call: Callable[[], _T]) -> _T:
         if usage is not None:
             raise usage from error
         raise
+
+
+def _read(what: str, call: Callable[[], _T]) -> _T | Unknown:
+    """``call()``, or ``Unknown`` when AWS refuses it for a reason other than credentials."""
+    try:
+        return _must(call)
+    except ClientError as error:
+        details = error.response.get("Error", {})
+        return Unknown(f"{what}: {details.get('Code', '?')}: {details.get('Message', '')}".rstrip(": "))
+    except BotoCoreError as error:
+        return Unknown(f"{what}: {error}")
 
 
 def _error_code(error: ClientError) -> str:

@@ -24,6 +24,23 @@ INSTALL_HINT = (
 )
 
 
+_SIDE_OPTIONS = {
+    "provider side": (
+        ("--provider-stack", "NAME", "read the service ID from this stack's outputs"),
+        ("--service-id", "vpce-svc-...", "the endpoint service, given directly"),
+        ("--provider-profile", "PROFILE", "AWS profile of the provider's account"),
+        ("--region", "REGION", "the provider's region (and the consumer's by default)"),
+    ),
+    "consumer side": (
+        ("--consumer-stack", "NAME", "read the endpoint ID from this stack's outputs"),
+        ("--endpoint-id", "vpce-...", "the interface endpoint, given directly"),
+        ("--consumer-profile", "PROFILE", "AWS profile of the consumer's account"),
+        ("--consumer-region", "REGION", "the consumer's region, when it differs"),
+    ),
+}
+"""Options that name one side of the link, by help group: (flag, metavar, help)."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line: ``doctor`` and ``handoff``."""
     parser = argparse.ArgumentParser(
@@ -33,32 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="{doctor,handoff}")
 
     def sides(sub: argparse.ArgumentParser) -> None:
-        provider = sub.add_argument_group("provider side")
-        provider.add_argument(
-            "--provider-stack", metavar="NAME", help="read the service ID from this stack's outputs"
-        )
-        provider.add_argument(
-            "--service-id", metavar="vpce-svc-...", help="the endpoint service, given directly"
-        )
-        provider.add_argument(
-            "--provider-profile", metavar="PROFILE", help="AWS profile of the provider's account"
-        )
-        provider.add_argument(
-            "--region", metavar="REGION", help="the provider's region (and the consumer's by default)"
-        )
-        consumer = sub.add_argument_group("consumer side")
-        consumer.add_argument(
-            "--consumer-stack", metavar="NAME", help="read the endpoint ID from this stack's outputs"
-        )
-        consumer.add_argument(
-            "--endpoint-id", metavar="vpce-...", help="the interface endpoint, given directly"
-        )
-        consumer.add_argument(
-            "--consumer-profile", metavar="PROFILE", help="AWS profile of the consumer's account"
-        )
-        consumer.add_argument(
-            "--consumer-region", metavar="REGION", help="the consumer's region, when it differs"
-        )
+        for title, options in _SIDE_OPTIONS.items():
+            group = sub.add_argument_group(title)
+            for flag, metavar, text in options:
+                group.add_argument(flag, metavar=metavar, help=text)
 
     doctor = commands.add_parser(
         "doctor",

@@ -573,3 +573,48 @@ class TestLinkSide:
         code, checks = doctor(world, "--endpoint-id", endpoint["VpcEndpointId"], sides=("--service-id",))
         assert code == 1
         assert status(checks, "link.service") == "fail"
+
+
+def refuse(code: str, message: str) -> Any:
+    """An overlay that makes a call fail the way AWS refuses it."""
+    from botocore.exceptions import ClientError
+
+    def raise_error(response: dict[str, Any]) -> None:
+        raise ClientError({"Error": {"Code": code, "Message": message}}, "Operation")
+
+    return raise_error
+
+
+def test_a_refused_read_is_a_warning_naming_the_permission(world: World) -> None:
+    world.stub_checks()
+    world.ec2_plus.overlays["describe_subnets"] = refuse("UnauthorizedOperation", "You are not authorized")
+    code, checks = doctor(world)
+    assert code == 0
+    assert checks["consumer.availability-zones"] == {
+        "id": "consumer.availability-zones",
+        "side": "consumer",
+        "status": "warn",
+        "summary": "could not read the endpoint's subnets: ec2:DescribeSubnets: UnauthorizedOperation: "
+        "You are not authorized",
+        "fix": "grant the consumer's credentials read access (ec2:DescribeSubnets), or choose them with "
+        "--consumer-profile",
+    }
+
+
+def test_expired_credentials_mid_run_exit_2_with_one_line(world: World) -> None:
+    world.stub_connections()
+    world.elbv2_plus.overlays["describe_load_balancers"] = refuse(
+        "ExpiredToken", "The security token has expired"
+    )
+    err = io.StringIO()
+    code = main(
+        ["doctor", "--service-id", world.service_id],
+        clients=lambda profile, region: world.clients,
+        out=io.StringIO(),
+        err=err,
+    )
+    assert code == 2
+    assert (
+        err.getvalue()
+        == "privatelink-cdk: error: AWS refused the credentials: The security token has expired\n"
+    )
