@@ -61,6 +61,14 @@ class TestEndpoint:
         )
         assert f"add '{CONSUMER_ACCOUNT}' to provider.auto_accept_principals" in fix
 
+    def test_without_the_provider_names_the_service_from_the_endpoint(self) -> None:
+        facts = consumer(endpoint=endpoint(state="pendingAcceptance"))
+        check = verdict(replace(context(consumer_facts=facts), provider=None), "consumer.endpoint")
+        assert "rerun with --fix and the provider's side (--service-id)" in (check.fix or "")
+        assert f"--service-id {SERVICE_ID} --vpc-endpoint-ids {ENDPOINT_ID} --region us-east-1" in (
+            check.fix or ""
+        )
+
     def test_does_not_suggest_auto_accept_for_an_account_already_listed(self) -> None:
         facts = consumer(endpoint=endpoint(state="pendingAcceptance"))
         ctx = context(provider_facts=provider(auto_accept_accounts=(CONSUMER_ACCOUNT,)), consumer_facts=facts)

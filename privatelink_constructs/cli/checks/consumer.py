@@ -128,14 +128,21 @@ def check_endpoint(ctx: Context) -> Check | None:
 
 def _accept_fix(ctx: Context, endpoint: Endpoint) -> str:
     provider = ctx.provider
-    service_id = provider.service_id if provider is not None else "<the provider's vpce-svc ID>"
+    # A service name ends with the service ID: com.amazonaws.vpce.<region>.vpce-svc-...
+    service_id = provider.service_id if provider is not None else endpoint.service_name.rsplit(".", 1)[-1]
+    region = provider.region if provider is not None else endpoint.service_region or ctx.consumer_region
     accept = aws_command(
         f"ec2 accept-vpc-endpoint-connections --service-id {service_id} --vpc-endpoint-ids "
         f"{endpoint.endpoint_id}",
-        region=provider.region if provider is not None else None,
+        region=region,
         profile=provider.profile if provider is not None else None,
     )
-    fix = f"the provider accepts it: rerun with --fix, or (provider account) {accept}"
+    again = (
+        "rerun with --fix"
+        if provider is not None
+        else "rerun with --fix and the provider's side (--service-id)"
+    )
+    fix = f"the provider accepts it: {again}, or (provider account) {accept}"
     owner = endpoint.owner or ctx.consumer_account
     if provider is not None and owner and owner not in provider.auto_accept_accounts:
         fix += (
