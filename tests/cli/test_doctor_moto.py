@@ -277,6 +277,47 @@ class TestProviderSide:
             in checks["provider.private-dns"]["summary"]
         )
 
+    def test_a_pending_name_whose_txt_record_is_in_place_only_needs_verification(self, world: World) -> None:
+        world.ec2.modify_vpc_endpoint_service_configuration(
+            ServiceId=world.service_id, PrivateDnsName="db.example.com"
+        )
+        zone = world.route53.create_hosted_zone(Name="example.com", CallerReference="public")["HostedZone"][
+            "Id"
+        ]
+        world.route53.change_resource_record_sets(
+            HostedZoneId=zone,
+            ChangeBatch={
+                "Changes": [
+                    {
+                        "Action": "CREATE",
+                        "ResourceRecordSet": {
+                            "Name": "_pl1234.example.com",
+                            "Type": "TXT",
+                            "TTL": 300,
+                            "ResourceRecords": [{"Value": '"vpce:abcdef"'}],
+                        },
+                    }
+                ]
+            },
+        )
+        world.ec2_plus.overlays["describe_vpc_endpoint_service_configurations"] = lambda r: r[
+            "ServiceConfigurations"
+        ][0].update(
+            PrivateDnsNameConfiguration={
+                "State": "pendingVerification",
+                "Type": "TXT",
+                "Name": "_pl1234",
+                "Value": "vpce:abcdef",
+            }
+        )
+        world.stub_connections()
+        code, checks = doctor(world, sides=("--service-id",))
+        assert code == 0
+        check = checks["provider.private-dns"]
+        assert check["status"] == "warn"
+        assert "the TXT record is in place (_pl1234.example.com in zone example.com)" in check["summary"]
+        assert check["fix"].startswith("start verification: rerun with --fix")
+
     def test_a_private_dns_name_with_its_txt_record_passes_once_verified(self, world: World) -> None:
         world.ec2.modify_vpc_endpoint_service_configuration(
             ServiceId=world.service_id, PrivateDnsName="db.example.com"
