@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from ._function import create_encryption_key
     from .connection_acceptor import ConnectionAcceptor
     from .consumer import ConsumerInterfaceEndpoint
+    from .endpoint_probe import EndpointProbe
     from .provider import ProviderEndpointService, default_health_check
     from .rules import CONNECTION_EVENTS
     from .target_updater import RDS_EVENT_CATEGORIES, RdsTargetGroupUpdater
@@ -22,6 +23,7 @@ __all__ = [
     "RDS_EVENT_CATEGORIES",
     "ConnectionAcceptor",
     "ConsumerInterfaceEndpoint",
+    "EndpointProbe",
     "ProviderEndpointService",
     "RdsTargetGroupUpdater",
     "ZoneIdStack",
@@ -37,6 +39,7 @@ __getattr__, __dir__ = lazy_exports(
         "RDS_EVENT_CATEGORIES": ".target_updater.construct",
         "ConnectionAcceptor": ".connection_acceptor.construct",
         "ConsumerInterfaceEndpoint": ".consumer",
+        "EndpointProbe": ".endpoint_probe.construct",
         "ProviderEndpointService": ".provider",
         "RdsTargetGroupUpdater": ".target_updater.construct",
         "ZoneIdStack": ".zones",

@@ -73,9 +73,11 @@ def test_wheel_declares_ranges_and_no_app_dependency(wheel: zipfile.ZipFile) -> 
     assert meta["Requires-Python"] == ">=3.11"
     assert sorted(meta.get_all("Requires-Dist") or []) == [
         f"aws-cdk-lib<3,>={declared_floor()}",
+        "boto3>=1.36; extra == 'cli'",
         "constructs<11,>=10",
     ]
-    assert meta.get_all("Provides-Extra") is None
+    # The command (privatelink-cdk doctor/handoff) needs boto3; the constructs do not.
+    assert meta.get_all("Provides-Extra") == ["cli"]
 
 
 def test_app_pins_stay_in_the_app_group() -> None:
@@ -105,6 +107,7 @@ def test_sdist_holds_the_package_and_the_project_files_only(sdist: tarfile.TarFi
 # Imports under `if TYPE_CHECKING:` (boto3-stubs) are for the type checker only.
 DECLARED = {"aws_cdk", "constructs", "jsii", PACKAGE}
 LAMBDA_RUNTIME = {"boto3", "botocore"}
+CLI_EXTRA = {"boto3", "botocore"}  # privatelink-cdk[cli]: the command checks for it and says how to install
 
 
 def runtime_imports(path: Path) -> set[str]:
@@ -132,6 +135,8 @@ def test_library_imports_only_what_the_wheel_declares(module: str) -> None:
     allowed = set(sys.stdlib_module_names) | DECLARED
     if "/runtime/" in module:
         allowed |= LAMBDA_RUNTIME
+    if module.startswith(f"{PACKAGE}/cli/"):
+        allowed |= CLI_EXTRA
     undeclared = runtime_imports(ROOT / module) - allowed
     assert not undeclared, (
         f"{module} imports {sorted(undeclared)}, which the wheel does not declare: library users "

@@ -1,0 +1,1 @@
+"""Runtime of the endpoint probe Lambda (standard library only)."""
