@@ -3,22 +3,34 @@
 Each function gets its own KMS-encrypted log group with a retention, its own role whose only
 logging permission is on that log group (no AWS managed policy), and code from a folder asset
 with no third-party dependencies (stdlib + the runtime's boto3: no bundling, no Docker).
+
+Logs use Lambda's JSON log format: the runtime's own formatter writes every ``logging`` call as
+one JSON object with ``timestamp``, ``level``, ``message``, ``logger``, ``requestId`` and each
+``extra`` field as a top-level key, so the handlers need no logging helper of their own.
+
+A function in a VPC gets exactly the network-interface permissions Lambda needs to attach it
+(aws-cdk-lib adds the AWS managed ``AWSLambdaVPCAccessExecutionRole`` only to roles it creates):
+creating interfaces in the function's VPC only, deleting and re-addressing interfaces of this
+account and region, and the two describe calls that support no resource-level permission.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from aws_cdk import ArnFormat, Duration, IgnoreMode, RemovalPolicy, Stack
-from aws_cdk import aws_ec2 as ec2
+from aws_cdk import Acknowledgment, ArnFormat, Duration, IgnoreMode, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-__all__ = ["LAMBDA_RUNTIME", "create_key", "python_function"]
+if TYPE_CHECKING:
+    from aws_cdk import aws_ec2 as ec2
+
+__all__ = ["LAMBDA_RUNTIME", "create_key", "grant_network_interfaces", "python_function"]
 
 LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_14
 """The newest Python runtime of the pinned aws-cdk-lib."""
@@ -80,10 +92,14 @@ def python_function(
     vpc: ec2.IVpc | None = None,
     vpc_subnets: ec2.SubnetSelection | None = None,
     security_groups: Sequence[ec2.ISecurityGroup] | None = None,
+    on_failure: lambda_.IDestination | None = None,
+    retry_attempts: int | None = None,
 ) -> tuple[lambda_.Function, logs.LogGroup, iam.Role]:
     """A Python Lambda from ``asset_dir`` (its ``runtime/`` package) with its log group and role.
 
-    With ``vpc`` the function runs in ``vpc_subnets`` with ``security_groups``.
+    With ``vpc`` the function runs in ``vpc_subnets`` with ``security_groups``, and its role gets
+    the network-interface permissions Lambda needs (before the function is created).
+    ``on_failure`` and ``retry_attempts`` configure asynchronous invocations.
     """
     log_group = logs.LogGroup(
         scope,
@@ -104,6 +120,8 @@ def python_function(
             resources=[log_group.log_group_arn],
         )
     )
+    if vpc is not None:
+        grant_network_interfaces(role, vpc)
     function = lambda_.Function(
         scope,
         construct_id,
@@ -117,10 +135,90 @@ def python_function(
         memory_size=256,
         role=role,
         log_group=log_group,
-        logging_format=lambda_.LoggingFormat.TEXT,
+        logging_format=lambda_.LoggingFormat.JSON,
+        application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+        system_log_level_v2=lambda_.SystemLogLevel.INFO,
         reserved_concurrent_executions=reserved_concurrent_executions,
         vpc=vpc,
         vpc_subnets=vpc_subnets,
         security_groups=list(security_groups) if security_groups else None,
+        on_failure=on_failure,
+        retry_attempts=retry_attempts,
     )
     return function, log_group, role
+
+
+def grant_network_interfaces(role: iam.Role, vpc: ec2.IVpc) -> None:
+    """The permissions Lambda uses, with the function's role, to attach it to ``vpc``.
+
+    They go into the role's default policy, which the function depends on: Lambda checks them
+    when it creates the function.
+    """
+    stack = Stack.of(role)
+
+    def arn(resource: str) -> str:
+        return stack.format_arn(
+            service="ec2", resource=resource, resource_name="*", arn_format=ArnFormat.SLASH_RESOURCE_NAME
+        )
+
+    role.add_to_policy(
+        iam.PolicyStatement(
+            sid="LambdaDescribesNetworkInterfaces",
+            actions=["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
+            resources=["*"],
+        )
+    )
+    role.add_to_policy(
+        iam.PolicyStatement(
+            sid="LambdaCreatesInterfacesInThisVpc",
+            actions=["ec2:CreateNetworkInterface"],
+            resources=[arn("subnet"), arn("security-group")],
+            conditions={
+                "ArnEquals": {
+                    "ec2:Vpc": stack.format_arn(
+                        service="ec2",
+                        resource="vpc",
+                        resource_name=vpc.vpc_id,
+                        arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+                    )
+                }
+            },
+        )
+    )
+    role.add_to_policy(
+        iam.PolicyStatement(
+            sid="LambdaManagesItsInterfaces",
+            actions=[
+                "ec2:CreateNetworkInterface",
+                "ec2:DeleteNetworkInterface",
+                "ec2:AssignPrivateIpAddresses",
+                "ec2:UnassignPrivateIpAddresses",
+            ],
+            resources=[arn("network-interface")],
+        )
+    )
+    validations = Validations.of(role)
+    validations.acknowledge(
+        Acknowledgment(
+            id="AwsSolutions-IAM5[Resource::*]",
+            reason="ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets support no resource-level "
+            "permissions (IAM service authorization reference); Lambda needs them, read-only, to "
+            "attach the function to its VPC. They are the only actions on * in this role's policy.",
+        )
+    )
+    for resource in ("subnet", "security-group"):
+        validations.acknowledge(
+            Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:{resource}/*]",
+                reason=f"Lambda creates the function's network interfaces in its {resource}s; the "
+                "statement's ec2:Vpc condition limits it to the function's own VPC.",
+            )
+        )
+    validations.acknowledge(
+        Acknowledgment(
+            id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]",
+            reason="Lambda creates, deletes and re-addresses the function's network interfaces, "
+            "whose IDs exist only at run time; the Lambda developer guide asks for all interface "
+            "IDs here. Scoped to this account and region.",
+        )
+    )
