@@ -134,6 +134,7 @@ class ProviderEndpointService(Construct):
         notification_topic: sns.ITopic | None = None,
         notification_events: Sequence[str] = CONNECTION_EVENTS,
         log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
+        alarm_topic: sns.ITopic | None = None,
     ) -> None:
         """Create the NLB, listeners, target groups and endpoint service.
 
@@ -196,6 +197,7 @@ class ProviderEndpointService(Construct):
             policy (and key policy, if encrypted) must let ``vpce.amazonaws.com`` publish.
         :param notification_events: Which events to send. Defaults to all four.
         :param log_retention: Retention of the Lambdas' logs. Defaults to three months.
+        :param alarm_topic: Where the auto-acceptor's alarms go. Defaults to none.
         """
         super().__init__(scope, construct_id)
         health_checks = dict(health_checks or {})
@@ -342,6 +344,7 @@ class ProviderEndpointService(Construct):
                 notification_topic=self.notification_topic,
                 encryption_key=self._key(),
                 log_retention=log_retention,
+                alarm_topic=alarm_topic,
             )
 
         self.private_dns_verification_name = None
