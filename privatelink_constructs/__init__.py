@@ -12,13 +12,14 @@ if TYPE_CHECKING:
     from .connection_acceptor import ConnectionAcceptor
     from .consumer import ConsumerInterfaceEndpoint
     from .provider import CONNECTION_EVENTS, ProviderEndpointService, default_health_check
-    from .target_updater import RDS_EVENT_CATEGORIES, RdsTargetGroupUpdater
+    from .target_updater import RDS_EVENT_CATEGORIES, FollowMode, RdsTargetGroupUpdater
 
 __all__ = [
     "CONNECTION_EVENTS",
     "RDS_EVENT_CATEGORIES",
     "ConnectionAcceptor",
     "ConsumerInterfaceEndpoint",
+    "FollowMode",
     "ProviderEndpointService",
     "RdsTargetGroupUpdater",
     "default_health_check",
@@ -31,6 +32,7 @@ __getattr__, __dir__ = lazy_exports(
         "RDS_EVENT_CATEGORIES": ".target_updater.construct",
         "ConnectionAcceptor": ".connection_acceptor.construct",
         "ConsumerInterfaceEndpoint": ".consumer",
+        "FollowMode": ".target_updater.construct",
         "ProviderEndpointService": ".provider",
         "RdsTargetGroupUpdater": ".target_updater.construct",
         "default_health_check": ".provider",

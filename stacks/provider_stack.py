@@ -123,7 +123,7 @@ class ProviderStack(ConfiguredAzStack):
         )
         self.updater = None
         if config.database is not None:
-            self.updater = self._updater(config.database, log_retention)
+            self.updater = self._updater(config.database, log_retention, config.target_cidrs)
         CfnOutput(
             self,
             "ServiceName",
@@ -151,7 +151,9 @@ class ProviderStack(ConfiguredAzStack):
                 description="TXT record value AWS checks to verify the private DNS name's domain",
             )
 
-    def _updater(self, database: DatabaseConfig, log_retention: logs.RetentionDays) -> RdsTargetGroupUpdater:
+    def _updater(
+        self, database: DatabaseConfig, log_retention: logs.RetentionDays, target_cidrs: tuple[str, ...]
+    ) -> RdsTargetGroupUpdater:
         alarm_topic = (
             sns.Topic.from_topic_arn(self, "AlarmTopic", database.alarm_topic_arn)
             if database.alarm_topic_arn
@@ -171,4 +173,5 @@ class ProviderStack(ConfiguredAzStack):
             vpc_subnets=one_private_subnet_per_az(self.vpc) if database.in_vpc else None,
             create_elb_endpoint=database.create_elb_endpoint,
             log_retention=log_retention,
+            target_cidrs=target_cidrs,
         )
