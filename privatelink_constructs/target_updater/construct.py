@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Required, TypedDict, Unpack, cast
 
 import jsii
-from aws_cdk import Acknowledgment, Annotations, ArnFormat, Duration, Fn, Stack, Token, Validations
+from aws_cdk import Acknowledgment, Annotations, ArnFormat, Duration, Fn, Names, Stack, Token, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_ec2 as ec2
@@ -344,9 +344,9 @@ class RdsTargetGroupUpdater(Construct):
                 private_dns_enabled=True,
                 open=False,
             )
-            endpoint.connections.allow_from(
-                self.security_group, ec2.Port.tcp(443), "The target updater's calls"
-            )
+            # Ingress only: the function's group already allows HTTPS to the VPC's block.
+            for group in endpoint.connections.security_groups:
+                group.add_ingress_rule(self.security_group, ec2.Port.tcp(443), "The target updater's calls")
             self.api_endpoints[name.lower()] = endpoint
         self.elb_endpoint = self.api_endpoints["elb"]
 
@@ -454,6 +454,7 @@ class RdsTargetGroupUpdater(Construct):
         self.failed_runs_queue = sqs.Queue(
             self,
             "FailedRuns",
+            queue_name=_fifo_queue_name(self, "failed"),
             fifo=True,
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
@@ -468,13 +469,16 @@ class RdsTargetGroupUpdater(Construct):
         self.queue = sqs.Queue(
             self,
             "Runs",
+            queue_name=_fifo_queue_name(self, "runs"),
             fifo=True,
             content_based_deduplication=True,
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             # Lambda requires at least the function's timeout; a failed run is retried this soon.
             visibility_timeout=self._timeout.plus(Duration.seconds(30)),
-            retention_period=Duration.days(1),
+            # Every run reconciles everything, so an old message adds nothing; a short retention
+            # keeps the backlog (and a failover event's wait behind it) small after an outage.
+            retention_period=Duration.minutes(15),
             dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=3, queue=self.failed_runs_queue),
         )
         self.function.add_event_source(event_sources.SqsEventSource(self.queue, batch_size=1))
@@ -732,6 +736,16 @@ class RdsTargetGroupUpdater(Construct):
             mode=FollowMode.DNS,
             **kwargs,
         )
+
+
+def _fifo_queue_name(scope: Construct, suffix: str) -> str:
+    """A FIFO queue name from the construct path: unique in the app, within SQS's 80 characters.
+
+    CloudFormation names a FIFO queue itself only when the generated name fits, and some tools
+    never add the ``.fifo`` suffix SQS requires; an explicit name works everywhere.
+    """
+    base = Names.unique_resource_name(scope, max_length=80 - len(suffix) - len("-.fifo"), separator="-")
+    return f"{base}-{suffix}.fifo"
 
 
 # ---- argument rules: each returns the problems it finds ---------------------------------------

@@ -166,8 +166,13 @@ class TestNeverRacesItself:
         (properties,) = [q["Properties"] for q in queue.values()]
         assert properties["VisibilityTimeout"] >= 90  # Lambda refuses a queue that times out first
         assert properties["RedrivePolicy"]["maxReceiveCount"] == 3
-        failed = template.find_resources("AWS::SQS::Queue", {"Properties": {"FifoQueue": True}})
-        assert len(failed) == 2
+        assert properties["MessageRetentionPeriod"] == 900  # a backlog never outlives an outage by much
+        fifo = template.find_resources("AWS::SQS::Queue", {"Properties": {"FifoQueue": True}})
+        assert len(fifo) == 2
+        for queue in fifo.values():  # SQS requires the suffix; not every deploy tool adds it
+            name = queue["Properties"]["QueueName"]
+            assert name.endswith(".fifo")
+            assert len(name) <= 80
 
 
 class TestTriggers:
@@ -520,6 +525,12 @@ class TestVpcPlacement:
         assert sorted(services) == [".ec2", ".elasticloadbalancing", ".rds"]
         template.has_resource_properties("AWS::EC2::VPCEndpoint", {"PrivateDnsEnabled": True})
         assert set(built.api_endpoints) == {"elb", "ec2", "rds"}
+        # Only the function may use them: ingress from its group; its own group already allows HTTPS out.
+        ingress = template.find_resources("AWS::EC2::SecurityGroupIngress")
+        assert len(ingress) == 3
+        assert {r["Properties"]["FromPort"] for r in ingress.values()} == {443}
+        assert all("SourceSecurityGroupId" in r["Properties"] for r in ingress.values())
+        template.resource_count_is("AWS::EC2::SecurityGroupEgress", 0)
         assert built.elb_endpoint is built.api_endpoints["elb"]
         assert built.connections.security_groups == [built.security_group]
 
