@@ -29,6 +29,7 @@ from constructs import Construct
 
 if TYPE_CHECKING:
     from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_sqs as sqs
 
 __all__ = ["LAMBDA_RUNTIME", "create_key", "grant_network_interfaces", "python_function"]
 
@@ -92,14 +93,13 @@ def python_function(
     vpc: ec2.IVpc | None = None,
     vpc_subnets: ec2.SubnetSelection | None = None,
     security_groups: Sequence[ec2.ISecurityGroup] | None = None,
-    on_failure: lambda_.IDestination | None = None,
-    retry_attempts: int | None = None,
+    dead_letter_queue: sqs.IQueue | None = None,
 ) -> tuple[lambda_.Function, logs.LogGroup, iam.Role]:
     """A Python Lambda from ``asset_dir`` (its ``runtime/`` package) with its log group and role.
 
     With ``vpc`` the function runs in ``vpc_subnets`` with ``security_groups``, and its role gets
     the network-interface permissions Lambda needs (before the function is created).
-    ``on_failure`` and ``retry_attempts`` configure asynchronous invocations.
+    ``dead_letter_queue`` receives asynchronous invocations that failed after Lambda's two retries.
     """
     log_group = logs.LogGroup(
         scope,
@@ -142,8 +142,7 @@ def python_function(
         vpc=vpc,
         vpc_subnets=vpc_subnets,
         security_groups=list(security_groups) if security_groups else None,
-        on_failure=on_failure,
-        retry_attempts=retry_attempts,
+        dead_letter_queue=dead_letter_queue,
     )
     return function, log_group, role
 

@@ -12,7 +12,6 @@ from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
@@ -41,7 +40,8 @@ class ConnectionAcceptor(Construct):
     stay pending for a human to accept or reject: it never rejects on its own. Its role may
     accept connections on this one endpoint service only.
 
-    Failures raise: Lambda retries twice, then the invocation goes to ``failures_queue``; the
+    Failures raise: Lambda retries twice, then the event goes to ``failures_queue`` (the
+    function's dead-letter queue, also the sweep's); the
     Errors alarm and the failures alarm go to ``alarm_topic`` when given. Runs may overlap (no
     reserved concurrency, so it deploys in accounts whose concurrency quota is 10): a request
     another run accepted first is not a failure.
@@ -106,7 +106,7 @@ class ConnectionAcceptor(Construct):
         Validations.of(self.failures_queue).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-SQS3",
-                reason="This queue is the acceptor's failure destination and its sweep's dead-letter queue.",
+                reason="This queue is the acceptor's dead-letter queue (the function's and its sweep's).",
             )
         )
         self.function, self.log_group, self._role = python_function(
@@ -119,8 +119,7 @@ class ConnectionAcceptor(Construct):
             encryption_key=key,
             log_retention=log_retention,
             timeout=Duration.seconds(30),
-            on_failure=destinations.SqsDestination(self.failures_queue),
-            retry_attempts=2,
+            dead_letter_queue=self.failures_queue,
         )
 
     def _add_permissions(self, service_id: str) -> None:

@@ -56,14 +56,13 @@ def test_deploys_in_any_account_without_reserved_concurrency(default: tuple[Any,
     }
 
 
-def test_failed_invocations_go_to_a_queue_after_two_retries(
-    default: tuple[ConnectionAcceptor, Template],
-) -> None:
+def test_failed_invocations_go_to_a_dead_letter_queue(default: tuple[ConnectionAcceptor, Template]) -> None:
     built, template = default
-    config = only(template, "AWS::Lambda::EventInvokeConfig")["Properties"]
-    assert config["MaximumRetryAttempts"] == 2
+    function = only(template, "AWS::Lambda::Function")["Properties"]
     queue_id = next(iter(template.find_resources("AWS::SQS::Queue")))
-    assert config["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    assert function["DeadLetterConfig"] == {"TargetArn": {"Fn::GetAtt": [queue_id, "Arn"]}}
+    # Lambda's own two retries of an asynchronous invocation come first (no override).
+    template.resource_count_is("AWS::Lambda::EventInvokeConfig", 0)
     assert built.failures_queue is not None
 
 
