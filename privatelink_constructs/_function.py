@@ -21,17 +21,30 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aws_cdk import Acknowledgment, ArnFormat, Duration, IgnoreMode, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 if TYPE_CHECKING:
-    from aws_cdk import aws_ec2 as ec2
-    from aws_cdk import aws_sqs as sqs
+    from collections.abc import Iterable
 
-__all__ = ["LAMBDA_RUNTIME", "create_key", "grant_network_interfaces", "python_function"]
+    from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_sns as sns
+
+__all__ = [
+    "LAMBDA_RUNTIME",
+    "alarm_on_any",
+    "create_key",
+    "dead_letter_queue",
+    "grant_network_interfaces",
+    "notify",
+    "python_function",
+]
 
 LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_14
 """The newest Python runtime of the pinned aws-cdk-lib."""
@@ -221,3 +234,48 @@ def grant_network_interfaces(role: iam.Role, vpc: ec2.IVpc) -> None:
             "IDs here. Scoped to this account and region.",
         )
     )
+
+
+def dead_letter_queue(
+    scope: Construct, construct_id: str, *, reason: str, fifo: bool = False, queue_name: str | None = None
+) -> sqs.Queue:
+    """A queue that keeps failed work for 14 days: SQS-encrypted, SSL only.
+
+    ``reason`` says whose dead-letter queue it is: the cdk-nag acknowledgment of its own missing
+    dead-letter queue (AwsSolutions-SQS3).
+    """
+    queue = sqs.Queue(
+        scope,
+        construct_id,
+        queue_name=queue_name,
+        fifo=fifo or None,
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        retention_period=Duration.days(14),
+    )
+    Validations.of(queue).acknowledge(Acknowledgment(id="AwsSolutions-SQS3", reason=reason))
+    return queue
+
+
+def alarm_on_any(
+    scope: Construct, construct_id: str, *, description: str, metric: cloudwatch.IMetric
+) -> cloudwatch.Alarm:
+    """An alarm when ``metric`` is 1 or more in one of its periods; no data is no alarm."""
+    return cloudwatch.Alarm(
+        scope,
+        construct_id,
+        alarm_description=description,
+        metric=metric,
+        threshold=1,
+        evaluation_periods=1,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
+
+
+def notify(alarms: Iterable[cloudwatch.Alarm], topic: sns.ITopic | None) -> None:
+    """Send every alarm's state changes to ``topic``, when there is one."""
+    if topic is None:
+        return
+    for alarm in alarms:
+        alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))

@@ -48,11 +48,11 @@ from tests.constructs.helpers import provider  # noqa: E402
 from tests.runtime.elb_world import (  # noqa: E402
     VPC_CIDR,
     Aurora,
-    CallCounter,
     FakeClock,
     FakeResolver,
     World,
     addresses,
+    counted_state,
     elb_rules,
     elbv2_client,
     environment,
@@ -79,17 +79,6 @@ def aws() -> Iterator[World]:
     """A fresh moto account with ELB's rules and one VPC with an NLB."""
     with mock_aws(), elb_rules():
         yield World()
-
-
-def counted_state(env: dict[str, str]) -> tuple[updater.WarmState, CallCounter]:
-    """A container whose clients count their calls."""
-    state = updater.WarmState()
-    state.clients = updater.default_clients(updater.Settings.from_env(env))
-    counter = CallCounter()
-    for client in (state.clients.elbv2, state.clients.ec2, state.clients.rds):
-        if client is not None:
-            counter.attach(client)
-    return state, counter
 
 
 def calls_per_run() -> dict[str, int]:

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from aws_cdk import Acknowledgment, ArnFormat, Duration, Stack, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
@@ -17,7 +16,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from privatelink_constructs._function import python_function
+from privatelink_constructs._function import alarm_on_any, dead_letter_queue, notify, python_function
 from privatelink_constructs._validation import account_or_principal_problems, raise_if_problems
 
 if TYPE_CHECKING:
@@ -96,18 +95,10 @@ class ConnectionAcceptor(Construct):
     def _add_function(
         self, service_id: str, accounts: Sequence[str], key: kms.IKey, log_retention: logs.RetentionDays
     ) -> None:
-        self.failures_queue = sqs.Queue(
+        self.failures_queue = dead_letter_queue(
             self,
             "Failures",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-        Validations.of(self.failures_queue).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-SQS3",
-                reason="This queue is the acceptor's dead-letter queue (the function's and its sweep's).",
-            )
+            reason="This queue is the acceptor's dead-letter queue (the function's and its sweep's).",
         )
         self.function, self.log_group, self._role = python_function(
             self,
@@ -172,30 +163,20 @@ class ConnectionAcceptor(Construct):
 
     def _add_alarms(self, alarm_topic: sns.ITopic | None) -> None:
         self.alarms = [
-            cloudwatch.Alarm(
+            alarm_on_any(
                 self,
                 "ErrorsAlarm",
-                alarm_description="The connection acceptor failed: see its log group",
+                description="The connection acceptor failed: see its log group",
                 metric=self.metric_errors(),
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             ),
-            cloudwatch.Alarm(
+            alarm_on_any(
                 self,
                 "FailuresAlarm",
-                alarm_description="Acceptor runs failed after retries: requests may still be pending",
+                description="Acceptor runs failed after retries: requests may still be pending",
                 metric=self.metric_failures(),
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             ),
         ]
-        if alarm_topic is not None:
-            for alarm in self.alarms:
-                alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
+        notify(self.alarms, alarm_topic)
 
     def metric_errors(self, *, period: Duration | None = None) -> cloudwatch.Metric:
         """Failed invocations of the function (sum). Defaults to one minute."""

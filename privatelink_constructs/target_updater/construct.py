@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Required, TypedDict, Unpack, cast
 import jsii
 from aws_cdk import Acknowledgment, Annotations, ArnFormat, Duration, Fn, Names, Stack, Token, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as events_targets
@@ -22,7 +21,13 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from privatelink_constructs._function import create_key, python_function
+from privatelink_constructs._function import (
+    alarm_on_any,
+    create_key,
+    dead_letter_queue,
+    notify,
+    python_function,
+)
 from privatelink_constructs._network import closed_security_group
 from privatelink_constructs._validation import (
     dns_name_problem,
@@ -451,20 +456,12 @@ class RdsTargetGroupUpdater(Construct):
             )
 
     def _add_triggers(self, schedule: Duration, sources: Sequence[str]) -> None:
-        self.failed_runs_queue = sqs.Queue(
+        self.failed_runs_queue = dead_letter_queue(
             self,
             "FailedRuns",
-            queue_name=_fifo_queue_name(self, "failed"),
             fifo=True,
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-        Validations.of(self.failed_runs_queue).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-SQS3",
-                reason="This queue is the dead-letter queue of the updater's run queue.",
-            )
+            queue_name=_fifo_queue_name(self, "failed"),
+            reason="This queue is the dead-letter queue of the updater's run queue.",
         )
         self.queue = sqs.Queue(
             self,
@@ -482,18 +479,10 @@ class RdsTargetGroupUpdater(Construct):
             dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=3, queue=self.failed_runs_queue),
         )
         self.function.add_event_source(event_sources.SqsEventSource(self.queue, batch_size=1))
-        self.dead_letter_queue = sqs.Queue(
+        self.dead_letter_queue = dead_letter_queue(
             self,
             "DeadLetters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-        Validations.of(self.dead_letter_queue).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-SQS3",
-                reason="This queue is the dead-letter queue of the updater's EventBridge targets.",
-            )
+            reason="This queue is the dead-letter queue of the updater's EventBridge targets.",
         )
         target = events_targets.SqsQueue(
             self.queue,
@@ -536,53 +525,35 @@ class RdsTargetGroupUpdater(Construct):
 
     def _add_alarms(self, alarm_topic: sns.ITopic | None) -> None:
         minute = Duration.minutes(1)
-        at_least_one = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
-        quiet = cloudwatch.TreatMissingData.NOT_BREACHING
         self.alarms = [
-            cloudwatch.Alarm(
+            alarm_on_any(
                 self,
                 "ErrorsAlarm",
-                alarm_description=f"The target updater for {self._hostname} failed: see its log group",
+                description=f"The target updater for {self._hostname} failed: see its log group",
                 metric=self.function.metric_errors(period=minute, statistic="Sum"),
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=at_least_one,
-                treat_missing_data=quiet,
             ),
-            cloudwatch.Alarm(
+            alarm_on_any(
                 self,
                 "DeadLettersAlarm",
-                alarm_description="Events for the target updater were dropped after retries",
+                description="Events for the target updater were dropped after retries",
                 metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
                     period=minute, statistic="Maximum"
                 ),
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=at_least_one,
-                treat_missing_data=quiet,
             ),
-            cloudwatch.Alarm(
+            alarm_on_any(
                 self,
                 "FailedRunsAlarm",
-                alarm_description="Target updater runs failed after retries: see its log group",
+                description="Target updater runs failed after retries: see its log group",
                 metric=self.failed_runs_queue.metric_approximate_number_of_messages_visible(
                     period=minute, statistic="Maximum"
                 ),
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=at_least_one,
-                treat_missing_data=quiet,
             ),
-            cloudwatch.Alarm(
+            alarm_on_any(
                 self,
                 "RefusedAddressesAlarm",
-                alarm_description=f"{self._hostname} answered addresses the provider does not serve: "
+                description=f"{self._hostname} answered addresses the provider does not serve: "
                 "nothing was changed; check its DNS",
                 metric=self.metric_refused_addresses(period=minute),
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=at_least_one,
-                treat_missing_data=quiet,
             ),
         ]
         for group_port, group in self._groups.items():
@@ -598,9 +569,7 @@ class RdsTargetGroupUpdater(Construct):
                     treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
                 )
             )
-        if alarm_topic is not None:
-            for alarm in self.alarms:
-                alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
+        notify(self.alarms, alarm_topic)
 
     # ---- public members ----------------------------------------------------------------------
 

@@ -252,6 +252,17 @@ class CallCounter:
         self.calls.clear()
 
 
+def counted_state(env: dict[str, str]) -> tuple[updater.WarmState, CallCounter]:
+    """A warm container whose clients count their calls."""
+    state = updater.WarmState()
+    state.clients = updater.default_clients(updater.Settings.from_env(env))
+    counter = CallCounter()
+    for client in (state.clients.elbv2, state.clients.ec2, state.clients.rds):
+        if client is not None:
+            counter.attach(client)
+    return state, counter
+
+
 @dataclass
 class FakeResolver:
     """Answers from a table, or raises; counts its calls. ``answers`` may change between calls."""

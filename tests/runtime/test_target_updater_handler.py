@@ -28,12 +28,12 @@ from privatelink_constructs.target_updater.runtime.sources import Lookups
 from tests.runtime.elb_world import (
     REGION,
     Aurora,
-    CallCounter,
     ElbRules,
     FakeClock,
     FakeResolver,
     World,
     addresses,
+    counted_state,
     elb_rules,
     elbv2_client,
     environment,
@@ -77,17 +77,6 @@ def rules(world: tuple[World, ElbRules]) -> ElbRules:
     return world[1]
 
 
-def warm_state(env: dict[str, str]) -> tuple[updater.WarmState, CallCounter]:
-    """A container whose clients count their calls."""
-    state = updater.WarmState()
-    state.clients = updater.default_clients(updater.Settings.from_env(env))
-    counter = CallCounter()
-    for client in (state.clients.elbv2, state.clients.ec2, state.clients.rds):
-        if client is not None:
-            counter.attach(client)
-    return state, counter
-
-
 def lines(output: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in output.splitlines() if line.strip()]
 
@@ -106,7 +95,7 @@ class TestDnsMode:
         (arn,) = aws.target_groups(1)
         register(arn, "10.40.1.10")
         env = environment([arn], hostname=HOST)
-        state, counter = warm_state(env)
+        state, counter = counted_state(env)
         invoke(scheduled_event(), env, resolver=FakeResolver({HOST: ["10.40.2.20"]}), state=state)
         assert addresses(elbv2_client(), arn) == {"10.40.2.20"}
         described = counter.calls.index("DescribeTargetHealth")
@@ -115,7 +104,7 @@ class TestDnsMode:
     def test_a_steady_run_makes_one_call_per_target_group(self, aws: World) -> None:
         arns = aws.target_groups(3)
         env = environment(arns, hostname=HOST)
-        state, counter = warm_state(env)
+        state, counter = counted_state(env)
         resolver = FakeResolver({HOST: ["10.40.1.10", "10.40.1.11"]})
         invoke(scheduled_event(), env, resolver=resolver, state=state)
         assert counter.calls.count("DescribeTargetGroups") == 1  # once per container
@@ -221,7 +210,7 @@ class TestHostileAnswers:
     def test_a_new_vpc_block_is_read_before_an_address_is_refused(self, aws: World, rules: ElbRules) -> None:
         (arn,) = aws.target_groups(1)
         env = environment([arn], hostname=HOST)
-        state, counter = warm_state(env)
+        state, counter = counted_state(env)
         invoke(scheduled_event(), env, resolver=FakeResolver({HOST: ["10.40.1.10"]}), state=state)
         ec2 = plain_client("ec2")
         association = ec2.associate_vpc_cidr_block(VpcId=aws.vpc_id, CidrBlock="10.42.0.0/16")
@@ -268,7 +257,7 @@ class TestRdsMode:
         invoke(scheduled_event(), env, resolver=aurora.resolve)
         old, new = aurora.writer(), aurora.readers()[0]
         clock = FakeClock()
-        state, _ = warm_state(env)
+        state, _ = counted_state(env)
         assert state.clients is not None
         assert state.clients.rds is not None
 
@@ -302,7 +291,7 @@ class TestRdsMode:
         env = environment(
             arns, hostname=aurora.reader_endpoint, mode="rds-cluster-readers", identifier="steady"
         )
-        state, counter = warm_state(env)
+        state, counter = counted_state(env)
         invoke(scheduled_event(), env, resolver=aurora.resolve, state=state)
         counter.reset()
         invoke(scheduled_event(), env, resolver=aurora.resolve, state=state)
@@ -670,7 +659,7 @@ class TestNeverRacesItself:
         (arn,) = aws.target_groups(1)
         register(arn, "10.40.1.10", "10.40.2.20")
         env = environment([arn], hostname=HOST)
-        first, second = warm_state(env)[0], warm_state(env)[0]
+        first, second = counted_state(env)[0], counted_state(env)[0]
         both_read = threading.Barrier(2, timeout=10)
 
         def wait_for_the_other_run(**_: Any) -> None:
