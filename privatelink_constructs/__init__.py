@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .endpoint_probe import EndpointProbe
     from .provider import ProviderEndpointService, default_health_check
     from .rules import CONNECTION_EVENTS
-    from .target_updater import RDS_EVENT_CATEGORIES, RdsTargetGroupUpdater
+    from .target_updater import RDS_EVENT_CATEGORIES, FollowMode, RdsTargetGroupUpdater
     from .zones import ZoneIdStack, subnets_in_zones
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "ConnectionAcceptor",
     "ConsumerInterfaceEndpoint",
     "EndpointProbe",
+    "FollowMode",
     "ProviderEndpointService",
     "RdsTargetGroupUpdater",
     "ZoneIdStack",
@@ -40,6 +41,7 @@ __getattr__, __dir__ = lazy_exports(
         "ConnectionAcceptor": ".connection_acceptor.construct",
         "ConsumerInterfaceEndpoint": ".consumer",
         "EndpointProbe": ".endpoint_probe.construct",
+        "FollowMode": ".target_updater.construct",
         "ProviderEndpointService": ".provider",
         "RdsTargetGroupUpdater": ".target_updater.construct",
         "ZoneIdStack": ".zones",

@@ -3,22 +3,50 @@
 Each function gets its own KMS-encrypted log group with a retention, its own role whose only
 logging permission is on that log group (no AWS managed policy), and code from a folder asset
 with no third-party dependencies (stdlib + the runtime's boto3: no bundling, no Docker).
+
+Logs use Lambda's JSON log format: the runtime's own formatter writes every ``logging`` call as
+one JSON object with ``timestamp``, ``level``, ``message``, ``logger``, ``requestId`` and each
+``extra`` field as a top-level key, so the handlers need no logging helper of their own.
+
+A function in a VPC gets exactly the network-interface permissions Lambda needs to attach it
+(aws-cdk-lib adds the AWS managed ``AWSLambdaVPCAccessExecutionRole`` only to roles it creates):
+creating interfaces in the function's VPC only, deleting and re-addressing interfaces of this
+account and region, and the two describe calls that support no resource-level permission.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aws_cdk import ArnFormat, Duration, IgnoreMode, RemovalPolicy, Stack
-from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-__all__ = ["LAMBDA_RUNTIME", "create_encryption_key", "python_function"]
+from ._nag import acknowledge, resource_finding
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_sns as sns
+
+__all__ = [
+    "LAMBDA_RUNTIME",
+    "alarm_on_any",
+    "create_encryption_key",
+    "dead_letter_queue",
+    "grant_network_interfaces",
+    "notify",
+    "python_function",
+]
 
 LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_14
 """The newest Python runtime of the pinned aws-cdk-lib."""
@@ -91,17 +119,22 @@ def python_function(
     vpc: ec2.IVpc | None = None,
     vpc_subnets: ec2.SubnetSelection | None = None,
     security_groups: Sequence[ec2.ISecurityGroup] | None = None,
+    dead_letter_queue: sqs.IQueue | None = None,
+    log_removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
 ) -> tuple[lambda_.Function, logs.LogGroup, iam.Role]:
     """A Python Lambda from ``asset_dir`` (its ``runtime/`` package) with its log group and role.
 
-    With ``vpc`` the function runs in ``vpc_subnets`` with ``security_groups``.
+    With ``vpc`` the function runs in ``vpc_subnets`` with ``security_groups``, and its role gets
+    the network-interface permissions Lambda needs (before the function is created).
+    ``dead_letter_queue`` receives asynchronous invocations that failed after Lambda's two retries.
+    ``log_removal_policy`` says what happens to the log group when it leaves the stack.
     """
     log_group = logs.LogGroup(
         scope,
         f"{construct_id}Logs",
         retention=log_retention,
         encryption_key=encryption_key,
-        removal_policy=RemovalPolicy.DESTROY,
+        removal_policy=log_removal_policy,
     )
     role = iam.Role(
         scope,
@@ -115,6 +148,8 @@ def python_function(
             resources=[log_group.log_group_arn],
         )
     )
+    if vpc is not None:
+        grant_network_interfaces(role, vpc)
     function = lambda_.Function(
         scope,
         construct_id,
@@ -128,10 +163,134 @@ def python_function(
         memory_size=256,
         role=role,
         log_group=log_group,
-        logging_format=lambda_.LoggingFormat.TEXT,
+        logging_format=lambda_.LoggingFormat.JSON,
+        application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+        system_log_level_v2=lambda_.SystemLogLevel.INFO,
         reserved_concurrent_executions=reserved_concurrent_executions,
         vpc=vpc,
         vpc_subnets=vpc_subnets,
         security_groups=list(security_groups) if security_groups else None,
+        dead_letter_queue=dead_letter_queue,
     )
     return function, log_group, role
+
+
+def grant_network_interfaces(role: iam.Role, vpc: ec2.IVpc) -> None:
+    """The permissions Lambda uses, with the function's role, to attach it to ``vpc``.
+
+    They go into the role's default policy, which the function depends on: Lambda checks them
+    when it creates the function.
+    """
+    stack = Stack.of(role)
+
+    def arn(resource: str) -> str:
+        return stack.format_arn(
+            service="ec2", resource=resource, resource_name="*", arn_format=ArnFormat.SLASH_RESOURCE_NAME
+        )
+
+    role.add_to_policy(
+        iam.PolicyStatement(
+            sid="LambdaDescribesNetworkInterfaces",
+            actions=["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
+            resources=["*"],
+        )
+    )
+    role.add_to_policy(
+        iam.PolicyStatement(
+            sid="LambdaCreatesInterfacesInThisVpc",
+            actions=["ec2:CreateNetworkInterface"],
+            resources=[arn("subnet"), arn("security-group")],
+            conditions={
+                "ArnEquals": {
+                    "ec2:Vpc": stack.format_arn(
+                        service="ec2",
+                        resource="vpc",
+                        resource_name=vpc.vpc_id,
+                        arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+                    )
+                }
+            },
+        )
+    )
+    role.add_to_policy(
+        iam.PolicyStatement(
+            sid="LambdaManagesItsInterfaces",
+            actions=[
+                "ec2:CreateNetworkInterface",
+                "ec2:DeleteNetworkInterface",
+                "ec2:AssignPrivateIpAddresses",
+                "ec2:UnassignPrivateIpAddresses",
+            ],
+            resources=[arn("network-interface")],
+        )
+    )
+    policy = role.node.find_child("DefaultPolicy")
+    acknowledge(
+        policy,
+        "AwsSolutions-IAM5",
+        "ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets support no resource-level "
+        "permissions (IAM service authorization reference); Lambda needs them, read-only, to "
+        "attach the function to its VPC. They are the only actions on * in this role's policy.",
+        applies_to=["Resource::*"],
+    )
+    for resource in ("subnet", "security-group"):
+        acknowledge(
+            policy,
+            "AwsSolutions-IAM5",
+            f"Lambda creates the function's network interfaces in its {resource}s; the "
+            "statement's ec2:Vpc condition limits it to the function's own VPC.",
+            applies_to=[resource_finding(policy, arn(resource))],
+        )
+    acknowledge(
+        policy,
+        "AwsSolutions-IAM5",
+        "Lambda creates, deletes and re-addresses the function's network interfaces, "
+        "whose IDs exist only at run time; the Lambda developer guide asks for all interface "
+        "IDs here. Scoped to this account and region.",
+        applies_to=[resource_finding(policy, arn("network-interface"))],
+    )
+
+
+def dead_letter_queue(
+    scope: Construct, construct_id: str, *, reason: str, fifo: bool = False, queue_name: str | None = None
+) -> sqs.Queue:
+    """A queue that keeps failed work for 14 days: SQS-encrypted, SSL only.
+
+    ``reason`` says whose dead-letter queue it is: the cdk-nag acknowledgment of its own missing
+    dead-letter queue (AwsSolutions-SQS3).
+    """
+    queue = sqs.Queue(
+        scope,
+        construct_id,
+        queue_name=queue_name,
+        fifo=fifo or None,
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        retention_period=Duration.days(14),
+    )
+    acknowledge(queue, "AwsSolutions-SQS3", reason)
+    return queue
+
+
+def alarm_on_any(
+    scope: Construct, construct_id: str, *, description: str, metric: cloudwatch.IMetric
+) -> cloudwatch.Alarm:
+    """An alarm when ``metric`` is 1 or more in one of its periods; no data is no alarm."""
+    return cloudwatch.Alarm(
+        scope,
+        construct_id,
+        alarm_description=description,
+        metric=metric,
+        threshold=1,
+        evaluation_periods=1,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
+
+
+def notify(alarms: Iterable[cloudwatch.Alarm], topic: sns.ITopic | None) -> None:
+    """Send every alarm's state changes to ``topic``, when there is one."""
+    if topic is None:
+        return
+    for alarm in alarms:
+        alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))

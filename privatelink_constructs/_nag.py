@@ -19,10 +19,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Acknowledgment, CfnResource, Validations
+from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
 from constructs import IConstruct
 
-__all__ = ["acknowledge"]
+__all__ = ["acknowledge", "resource_finding"]
 
 _RULE_ID = re.compile(r"^[A-Za-z0-9]+-[A-Za-z0-9]+$")
 _MIN_REASON = 10  # cdk-nag 2 refuses shorter reasons
@@ -65,6 +65,30 @@ def acknowledge(construct: IConstruct, rule_id: str, reason: str, *, applies_to:
     resource.add_metadata("cdk_nag", {**metadata, "rules_to_suppress": [*rules, suppression]})
     for ack_id in [f"{rule_id}[{finding}]" for finding in applies_to] or [rule_id]:
         Validations.of(resource).acknowledge(Acknowledgment(id=ack_id, reason=reason))
+
+
+def resource_finding(scope: IConstruct, arn: str) -> str:
+    """The granular finding cdk-nag reports for a policy resource ``arn`` (``Resource::...``).
+
+    cdk-nag names a finding by the resolved value: literals stay (a concrete account, region or
+    partition), references become ``<AWS::AccountId>``-style placeholders. So the same statement
+    gives a different finding in an environment-agnostic stack than in one with an account.
+    """
+    return f"Resource::{_rendered(Stack.of(scope).resolve(arn))}"
+
+
+def _rendered(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Ref" in value:
+        return f"<{value['Ref']}>"
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        logical_id, attribute = value["Fn::GetAtt"]
+        return f"<{logical_id}.{attribute}>"
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(_rendered(part) for part in parts)
+    raise ValueError(f"cannot name a cdk-nag finding for {value!r}")
 
 
 def _resource_of(construct: IConstruct) -> CfnResource:

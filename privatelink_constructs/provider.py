@@ -192,6 +192,7 @@ class ProviderEndpointService(Construct):
         encryption_key: kms.IKey | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
         removal_policy: RemovalPolicy | None = None,
+        alarm_topic: sns.ITopic | None = None,
     ) -> None:
         """Create the NLB, listeners, target groups and endpoint service.
 
@@ -264,6 +265,7 @@ class ProviderEndpointService(Construct):
         :param removal_policy: What happens to the KMS key and log groups this construct creates
             when they leave the stack. Defaults to keeping the key (a deleted key makes whatever
             it encrypted unreadable) and deleting log groups.
+        :param alarm_topic: Where the auto-acceptor's alarms go. Defaults to none.
         """
         super().__init__(scope, construct_id)
         health_checks = dict(health_checks or {})
@@ -302,6 +304,7 @@ class ProviderEndpointService(Construct):
         self.encryption_key = encryption_key
         self.private_dns_name = private_dns_name
         self._removal_policy = removal_policy
+        self._alarm_topic = alarm_topic
         self._log_retention = log_retention
 
         self._add_load_balancer(
@@ -616,6 +619,8 @@ class ProviderEndpointService(Construct):
             notification_topic=self.notification_topic,
             encryption_key=self._key(),
             log_retention=self._log_retention,
+            alarm_topic=self._alarm_topic,
+            removal_policy=self._removal_policy,
         )
 
     def _add_private_dns(self, zone: route53.IPublicHostedZone | None) -> None:

@@ -95,6 +95,7 @@ LINK_TYPES: Mapping[str, tuple[str, str]] = {
     "AWS::Route53::RecordSet": ("HostedZoneId", "AliasTarget"),
     "AWS::EC2::SecurityGroupIngress": ("SourceSecurityGroupId", "GroupId"),
     "AWS::EC2::SecurityGroupEgress": ("GroupId", "DestinationSecurityGroupId"),
+    "AWS::Lambda::EventSourceMapping": ("EventSourceArn", "FunctionName"),
 }
 """Resource types drawn as an arrow from the node one property names to the node the other names.
 
@@ -112,6 +113,10 @@ _LABELS: Mapping[tuple[str, str], str] = {
     ("AWS::Events::Rule", "Targets"): "invokes",
 }
 _DEAD_LETTERS = "failed events"
+# A function's permissions to read its trigger queue: the "triggers" arrow already says so.
+_TRIGGER_READS = frozenset(
+    {"ChangeMessageVisibility", "DeleteMessage", "GetQueueAttributes", "GetQueueUrl", "ReceiveMessage"}
+)
 
 Key = tuple[str, str]
 """A resource: (stack name, logical ID)."""
@@ -342,6 +347,8 @@ class _Folder:
         neighbours: dict[Key, set[Key]] = defaultdict(set)
         for resource in self.resources.values():
             for reference in resource.references:
+                if resource.type == "AWS::IAM::Policy" and reference.path[:1] == ("Resource",):
+                    continue  # what a policy acts on is an arrow; it folds into the role's function
                 other = self.resources.get(reference.target)
                 if other is not None and other.box == resource.box and other.key[0] == resource.key[0]:
                     neighbours[resource.key].add(other.key)
@@ -406,6 +413,8 @@ class _Folder:
                 target = self.resources[reference.target]
                 if target.type in _PLACES or source.type in _MERGED:
                     continue
+                if reference.label and set(reference.label.split(", ")) <= _TRIGGER_READS:
+                    continue
                 edges.append(_edge(source, target, reference))
         return edges
 
@@ -425,7 +434,7 @@ def _edge(source: _Resource, target: _Resource, reference: _Reference) -> Edge:
     if target.type == _GUARDS and source.type != _GUARDS:
         return Edge("/".join(source.key), "/".join(target.key), (), "attach")
     label = reference.label or _LABELS.get((source.type, reference.path[0]), "")
-    if "DeadLetterConfig" in reference.path:
+    if "DeadLetterConfig" in reference.path or "RedrivePolicy" in reference.path:
         label = _DEAD_LETTERS
     return Edge("/".join(source.key), "/".join(target.key), (label,) if label else (), "flow")
 
@@ -674,6 +683,8 @@ def _link_label(link: _Resource) -> str:
         return f"{props.get('Type', '')} {str(props.get('Name', '')).rstrip('.')}"
     if link.type in ("AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"):
         return f"allows {str(props.get('IpProtocol', '')).upper()} {props.get('FromPort', '')}"
+    if link.type == "AWS::Lambda::EventSourceMapping":
+        return "triggers"
     return "subscription"
 
 

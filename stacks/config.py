@@ -22,6 +22,7 @@ from pydantic import Field, StrictBool, StrictInt, ValidationError, model_valida
 
 from privatelink_constructs import rules
 from privatelink_constructs.rules import Problem
+from privatelink_constructs.target_updater import FollowMode
 
 from . import link
 from .choices import HEALTH_CHECK_PROTOCOLS, REMOVAL_POLICIES, TARGET_TYPES
@@ -199,8 +200,16 @@ class DatabaseConfig(Model):
     in_vpc: StrictBool = False
     """Run the updater in the provider VPC's subnets (an RDS Proxy resolves only there)."""
     create_elb_endpoint: StrictBool = False
-    """Add an elasticloadbalancing interface endpoint for the updater (needs in_vpc)."""
-    alarm_topic_arn: TopicArn | None = None
+    """Add interface endpoints for the APIs the updater calls (needs in_vpc; a VPC without NAT)."""
+    mode: Annotated[Text, choice(["auto", *(mode.value for mode in FollowMode)])] | None = None
+    """How the updater learns the addresses: auto (from the hostname, the default),
+    rds-cluster-writer, rds-cluster-readers, rds-instance or dns."""
+    identifier: Text | None = None
+    """The RDS cluster or instance identifier, when the hostname does not show it."""
+    reserved_concurrency: (
+        Annotated[StrictInt, rule(lambda v: rules.check_range(v, argument="", low=1))] | None
+    ) = None
+    """Reserved concurrency for the function (runs never overlap without it: off by default)."""
 
     @model_validator(mode="after")
     def _endpoint_needs_vpc(self) -> Self:
@@ -254,6 +263,8 @@ class ProviderConfig(Model):
     notifications: NotificationsConfig | None = None
     log_retention_days: Retention | None = None
     removal_policy: Annotated[Text, choice(REMOVAL_POLICIES)] | None = None
+    alarm_topic_arn: TopicArn | None = None
+    """Where the updater's and the auto-acceptor's alarms go. Defaults to no alarm actions."""
     database: DatabaseConfig | None = None
     """When set, an RdsTargetGroupUpdater keeps every port's target group in step with it."""
 

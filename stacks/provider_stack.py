@@ -10,7 +10,12 @@ from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from privatelink_constructs import ProviderEndpointService, RdsTargetGroupUpdater, default_health_check
+from privatelink_constructs import (
+    FollowMode,
+    ProviderEndpointService,
+    RdsTargetGroupUpdater,
+    default_health_check,
+)
 
 from .choices import HEALTH_CHECK_PROTOCOLS, TARGET_TYPES
 from .common import ConfiguredAzStack, build_vpc, given, private_subnets
@@ -66,8 +71,13 @@ class ProviderStack(ConfiguredAzStack):
         )
         self.vpc = build_vpc(self, config.vpc)
         self._vpc_config = config.vpc
+        self._alarm_topic = (
+            sns.Topic.from_topic_arn(self, "AlarmTopic", config.alarm_topic_arn)
+            if config.alarm_topic_arn
+            else None
+        )
         self.provider = ProviderEndpointService(self, "Provider", **self._arguments(config))
-        self.updater = self._updater(config.database) if config.database is not None else None
+        self.updater = self._updater(config, config.database) if config.database is not None else None
         self._outputs()
 
     def _arguments(self, config: ProviderConfig) -> dict[str, Any]:
@@ -119,15 +129,11 @@ class ProviderStack(ConfiguredAzStack):
             encryption_key=self.encryption_key,
             log_retention=self.log_retention,
             removal_policy=self.removal_policy,
+            alarm_topic=self._alarm_topic,
         )
 
-    def _updater(self, database: DatabaseConfig) -> RdsTargetGroupUpdater:
+    def _updater(self, config: ProviderConfig, database: DatabaseConfig) -> RdsTargetGroupUpdater:
         self._database_hostname = database.hostname
-        alarm_topic = (
-            sns.Topic.from_topic_arn(self, "AlarmTopic", database.alarm_topic_arn)
-            if database.alarm_topic_arn
-            else None
-        )
         return RdsTargetGroupUpdater(
             self,
             "TargetUpdater",
@@ -143,11 +149,15 @@ class ProviderStack(ConfiguredAzStack):
                     if database.failover_wait_seconds is not None
                     else None
                 ),
-                alarm_topic=alarm_topic,
+                alarm_topic=self._alarm_topic,
                 vpc_subnets=private_subnets(self._vpc_config) if database.in_vpc else None,
                 create_elb_endpoint=database.create_elb_endpoint,
                 encryption_key=self.encryption_key,
                 log_retention=self.log_retention,
+                target_cidrs=config.target_cidrs,
+                mode=FollowMode(database.mode) if database.mode not in (None, "auto") else None,
+                database_identifier=database.identifier,
+                reserved_concurrent_executions=database.reserved_concurrency,
             ),
         )
 

@@ -41,6 +41,11 @@ def edge(diagram: Diagram, source: Node, target: Node) -> Edge:
     return found
 
 
+def edge_or_none(diagram: Diagram, source: Node, target: Node) -> Edge | None:
+    found = [e for e in diagram.edges if e.source == source.id and e.target == target.id]
+    return found[0] if found else None
+
+
 def test_committed_svg_is_current(picture: Picture) -> None:
     if render(picture) != SVG_PATH.read_text(encoding="utf-8"):
         pytest.fail(f"{SVG_PATH.name} {STALE}")
@@ -88,8 +93,12 @@ def test_updater_arrow_to_the_target_group_carries_its_iam_actions(diagram: Diag
     function = node(diagram, "Lambda function", "RdsTargetGroupUpdater")
     group = node(diagram, "Target group TCP 5432", "ProviderEndpointService")
     assert edge(diagram, function, group).label == ("DeregisterTargets, RegisterTargets",)
+    # EventBridge feeds the FIFO queue, the queue triggers the function (one run at a time).
+    queues = [n for n in diagram.nodes if n.title == "SQS queue" and edge_or_none(diagram, n, function)]
+    (queue,) = queues
+    assert edge(diagram, queue, function).label == ("triggers",)
     for rule in ("EventBridge schedule", "EventBridge rule"):
-        assert edge(diagram, node(diagram, rule, "RdsTargetGroupUpdater"), function).label == ("invokes",)
+        assert edge(diagram, node(diagram, rule, "RdsTargetGroupUpdater"), queue).label == ("invokes",)
 
 
 def test_dns_record_is_an_arrow_from_the_zone_to_the_endpoint(diagram: Diagram) -> None:
@@ -150,7 +159,9 @@ def test_picture_follows_the_constructs_in_the_app() -> None:
     topic = node(small, "SNS topic", "ProviderEndpointService")
     service = node(small, "Endpoint service", "ProviderEndpointService")
     assert edge(small, topic, function).label == ("subscription",)
-    assert edge(small, function, service).label == ("AcceptVpcEndpointConnections",)
+    assert edge(small, function, service).label == (
+        "AcceptVpcEndpointConnections, DescribeVpcEndpointServicePermissions",
+    )
     assert problems(layout(small)) == []
 
 

@@ -5,10 +5,11 @@ from typing import TYPE_CHECKING
 from privatelink_constructs._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from .construct import RDS_EVENT_CATEGORIES, RdsTargetGroupUpdater
+    from .construct import METRIC_NAMESPACE, RDS_EVENT_CATEGORIES, FollowMode, RdsTargetGroupUpdater
 
-__all__ = ["RDS_EVENT_CATEGORIES", "RdsTargetGroupUpdater"]
+__all__ = ["METRIC_NAMESPACE", "RDS_EVENT_CATEGORIES", "FollowMode", "RdsTargetGroupUpdater"]
 
 __getattr__, __dir__ = lazy_exports(
-    __name__, {"RDS_EVENT_CATEGORIES": ".construct", "RdsTargetGroupUpdater": ".construct"}
+    __name__,
+    dict.fromkeys(__all__, ".construct"),
 )

@@ -1,33 +1,58 @@
-"""RdsTargetGroupUpdater: keep an NLB's IP target groups in step with a database's DNS name."""
+"""RdsTargetGroupUpdater: keep an NLB's IP target groups in step with a database's addresses."""
 
 from __future__ import annotations
 
+import enum
+import ipaddress
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Required, TypedDict, Unpack, cast
+from typing import TYPE_CHECKING, Required, TypedDict, Unpack, cast
 
-from aws_cdk import Duration, Stack, Token
+import jsii
+from aws_cdk import Annotations, ArnFormat, Duration, Fn, Names, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_rds as rds
-from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from privatelink_constructs._function import create_encryption_key, python_function
-from privatelink_constructs._nag import acknowledge
+from privatelink_constructs._function import (
+    alarm_on_any,
+    create_encryption_key,
+    dead_letter_queue,
+    notify,
+    python_function,
+)
+from privatelink_constructs._nag import acknowledge, resource_finding
 from privatelink_constructs._network import closed_security_group
-from privatelink_constructs.rules import Problem, check_dns_name, check_ports, raise_if_problems
+from privatelink_constructs.rules import (
+    Problem,
+    check_cidrs,
+    check_dns_name,
+    check_ports,
+    raise_if_problems,
+)
 
-__all__ = ["RDS_EVENT_CATEGORIES", "RdsTargetGroupUpdater", "UpdaterOptions"]
+from ._hostname import RdsHostname, ip_literal, parse_rds_hostname
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+    from aws_cdk import aws_kms as kms
+    from aws_cdk import aws_rds as rds
+    from aws_cdk import aws_sns as sns
+
+__all__ = [
+    "METRIC_NAMESPACE",
+    "RDS_EVENT_CATEGORIES",
+    "FollowMode",
+    "RdsTargetGroupUpdater",
+    "UpdaterOptions",
+]
 
 _ASSET_DIR = Path(__file__).parent
 
@@ -41,7 +66,40 @@ RDS_EVENT_CATEGORIES = (
 )
 """RDS event categories that trigger an immediate update."""
 
+METRIC_NAMESPACE = "PrivateLinkCdk/TargetUpdater"
+"""The CloudWatch namespace of the updater's own metrics."""
+
 _DETAIL_TYPES = ("RDS DB Instance Event", "RDS DB Cluster Event", "RDS DB Proxy Event")
+_MESSAGE_GROUP = "target-updater"
+_LAMBDA_ENVIRONMENT_LIMIT = 4096
+_ROLE_INLINE_POLICY_LIMIT = 10240
+_TARGET_GROUP_ARN_MAX = (
+    len("arn:aws-us-gov:elasticloadbalancing:ap-southeast-7:123456789012:targetgroup/") + 32 + 17
+)
+# RFC 1918 and RFC 6598: the only addresses outside its VPC that ELB registers as IP targets.
+_ELB_OUTSIDE_RANGES = tuple(
+    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+)
+
+
+class FollowMode(enum.Enum):
+    """How the updater learns the database's addresses."""
+
+    RDS_CLUSTER_WRITER = "rds-cluster-writer"
+    """The writer of an Aurora (or Multi-AZ) DB cluster, from DescribeDBClusters."""
+    RDS_CLUSTER_READERS = "rds-cluster-readers"
+    """Every reader of a DB cluster (its writer when it has none), from DescribeDBClusters."""
+    RDS_INSTANCE = "rds-instance"
+    """One DB instance, from DescribeDBInstances and its endpoint."""
+    DNS = "dns"
+    """The hostname's settled DNS answer: RDS Proxy, custom endpoints, names outside RDS."""
+
+
+_MODE_OF_KIND = {
+    "cluster": FollowMode.RDS_CLUSTER_WRITER,
+    "cluster-ro": FollowMode.RDS_CLUSTER_READERS,
+    "instance": FollowMode.RDS_INSTANCE,
+}
 
 
 class UpdaterOptions(TypedDict, total=False):
@@ -51,7 +109,7 @@ class UpdaterOptions(TypedDict, total=False):
     target_group: elbv2.INetworkTargetGroup | None
     port: int | None
     target_groups: Mapping[int, elbv2.INetworkTargetGroup] | None
-    ipv6: bool
+    ipv6: bool | None
     schedule: Duration | None
     max_removals_per_run: int
     failover_wait: Duration | None
@@ -60,46 +118,72 @@ class UpdaterOptions(TypedDict, total=False):
     create_elb_endpoint: bool
     encryption_key: kms.IKey | None
     log_retention: logs.RetentionDays
+    target_cidrs: Sequence[str]
+    reserved_concurrent_executions: int | None
 
 
+@jsii.implements(ec2.IConnectable)
 class RdsTargetGroupUpdater(Construct):
-    """A Lambda that keeps IP target groups registered with the addresses of a database hostname.
+    """A Lambda that keeps IP target groups registered with the addresses of a database.
 
     An NLB cannot target a hostname, and an RDS instance, Aurora cluster or RDS Proxy changes its
     addresses on failover, maintenance and scaling. This construct creates:
 
-    - one Python Lambda with reserved concurrency 1 (it never races itself), code from a folder
-      asset with no dependencies beyond the runtime's boto3, and an encrypted log group;
-    - an EventBridge rule on the database's RDS events (failover, failure, availability,
-      maintenance, recovery, configuration change), so a failover is handled within seconds,
-      and a schedule (every minute by default) as the safety net; both with retries and a
+    - one Python Lambda (code from a folder asset, stdlib and the runtime's boto3 only, JSON
+      logs with the request ID on every line, an encrypted log group);
+    - its only trigger, an SQS FIFO queue with one message group and batch size 1, filled by
+      EventBridge with the database's RDS events (failover, failure, availability, maintenance,
+      recovery, configuration change: handled within seconds) and a schedule (every minute by
+      default) as the safety net. SQS hands Lambda one message of a group at a time, so runs
+      never overlap, without reserved concurrency (which fails the deploy in accounts whose
+      Lambda concurrency quota is 10). Failed runs are retried, then kept in a FIFO
       dead-letter queue;
-    - IAM: RegisterTargets and DeregisterTargets on the given target groups only;
-    - alarms on the function's errors, on the dead-letter queue, and on each target group having
-      no healthy target, sent to ``alarm_topic`` when given.
+    - IAM: RegisterTargets and DeregisterTargets on the given target groups only, the RDS
+      describe calls on the database's ARN, and read-only calls that support no narrower scope;
+    - alarms on the function's errors, on both dead-letter queues, on refused addresses, and on
+      each target group having no healthy target, sent to ``alarm_topic`` when given.
 
-    Each run resolves the hostname several times (the union of the answers), registers new
-    addresses first, then deregisters addresses no longer in the answer, at most
-    ``max_removals_per_run`` of them. It never deregisters when resolution fails or returns
-    nothing, so the target group is never emptied by a DNS problem; and any failure makes the
-    invocation fail, so the Errors alarm fires. The target group is its only state.
+    Where the addresses come from (``mode``, derived from the hostname by default):
 
-    Use ``for_instance``, ``for_cluster`` or ``for_proxy`` to fill the hostname, port and event
-    filter from an ``rds`` construct.
+    - Aurora cluster, cluster-reader and DB instance endpoints: the RDS API says which instances
+      are the writer and the readers, and each instance's own endpoint gives its one address.
+      Readers never flap and the writer is known the moment RDS knows it.
+    - RDS Proxy, custom endpoints and other names: DNS, asked in windows of lookups until two
+      windows agree (a settled answer). Only a settled answer removes targets.
+
+    Only addresses inside the VPC's CIDR blocks (all of them, IPv4 and IPv6, read at run time)
+    or inside ``target_cidrs`` are registered; any other answer registers and deregisters
+    nothing and fails the run. Each target group gets addresses of its own IP family. New
+    addresses are registered first, then stale ones deregistered, at most
+    ``max_removals_per_run`` per run. Nothing is ever deregistered when the database gives no
+    address, so the target group is never emptied; every failure fails the run.
+
+    Use ``for_instance``, ``for_cluster`` or ``for_proxy`` to fill the hostname, port, mode and
+    event filter from an ``rds`` construct.
     """
 
     function: lambda_.Function
     """The updater function."""
     log_group: logs.LogGroup
-    """Its log group: one JSON line per decision, and the metrics in embedded metric format."""
+    """Its log group: one JSON line per target group and run, and the metrics (EMF)."""
+    queue: sqs.Queue
+    """The FIFO queue that feeds the function, one message at a time."""
+    failed_runs_queue: sqs.Queue
+    """Messages whose runs failed after retries."""
     dead_letter_queue: sqs.Queue
-    """Events the function could not handle after retries."""
+    """Events EventBridge could not deliver to the queue after retries."""
     alarms: list[cloudwatch.Alarm]
-    """Errors, dead letters, and one no-healthy-target alarm per target group."""
+    """Errors, dead letters, failed runs, refused addresses, one no-healthy-target per group."""
     security_group: ec2.SecurityGroup | None
     """The function's security group, when it runs in the VPC."""
     elb_endpoint: ec2.InterfaceVpcEndpoint | None
     """The ``elasticloadbalancing`` interface endpoint, when ``create_elb_endpoint`` is True."""
+    api_endpoints: dict[str, ec2.InterfaceVpcEndpoint]
+    """Every interface endpoint ``create_elb_endpoint`` added, by service."""
+    mode: FollowMode
+    """Where the addresses come from."""
+    database_identifier: str | None
+    """The cluster or instance the RDS modes follow."""
 
     def __init__(
         self,
@@ -112,7 +196,7 @@ class RdsTargetGroupUpdater(Construct):
         port: int | None = None,
         target_groups: Mapping[int, elbv2.INetworkTargetGroup] | None = None,
         source_identifiers: Sequence[str] = (),
-        ipv6: bool = False,
+        ipv6: bool | None = None,
         schedule: Duration | None = None,
         max_removals_per_run: int = 5,
         failover_wait: Duration | None = None,
@@ -121,163 +205,290 @@ class RdsTargetGroupUpdater(Construct):
         create_elb_endpoint: bool = False,
         encryption_key: kms.IKey | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
+        mode: FollowMode | None = None,
+        database_identifier: str | None = None,
+        target_cidrs: Sequence[str] = (),
+        reserved_concurrent_executions: int | None = None,
     ) -> None:
-        """Create the function, its triggers, permissions and alarms.
+        """Create the function, its queue and triggers, permissions and alarms.
 
-        :param vpc: The target groups' VPC. Addresses outside its CIDR are registered with
-            AvailabilityZone ``all`` (a database in a peered VPC).
-        :param hostname: The database, cluster, cluster-reader or proxy endpoint.
+        :param vpc: The target groups' VPC. Addresses inside any of its CIDR blocks are
+            registered without an Availability Zone.
+        :param hostname: The database's cluster, cluster-reader, instance or proxy endpoint, or
+            any DNS name. IP addresses are refused.
         :param target_group: One IP target group to keep in step, with ``port``.
         :param port: The port the target group's targets are registered with.
         :param target_groups: Several IP target groups instead, by the port their targets are
             registered with (``ProviderEndpointService.target_groups`` fits as it is).
         :param source_identifiers: DB instance, cluster or proxy identifiers whose RDS events
-            trigger an update. Defaults to none: the schedule alone keeps the groups in step.
-        :param ipv6: Resolve AAAA records too (IPv6 target groups). Defaults to IPv4 only.
+            trigger an update. Defaults to the identifier in the hostname's first label (a
+            warning says so when the hostname shows none: the schedule alone then follows it).
+        :param ipv6: Ignored (a warning says so): each target group gets the addresses of its
+            own IP family, read from ELB. Kept so existing code keeps working.
         :param schedule: How often the safety-net run happens. Defaults to every minute.
         :param max_removals_per_run: The most targets one run may deregister. Defaults to 5.
-        :param failover_wait: After a failover event, how long to ask DNS again until the answer
-            changes (RDS's TTL is 5 s). Defaults to 30 seconds.
+        :param failover_wait: After a failover event, how long to ask again until the database's
+            addresses change. Defaults to 30 seconds.
         :param alarm_topic: Where the alarms send notifications. Defaults to none.
         :param vpc_subnets: Run the function in these subnets of ``vpc``, for a hostname that
-            resolves only inside the VPC (RDS Proxy). The function must still reach the ELB API:
-            through a NAT gateway, or through the endpoint ``create_elb_endpoint`` adds.
-            Defaults to outside any VPC.
-        :param create_elb_endpoint: Add an ``elasticloadbalancing`` interface endpoint (private
-            DNS on) to ``vpc`` that only the function may use. Needs ``vpc_subnets``.
+            resolves only inside the VPC (RDS Proxy). The function must still reach the AWS APIs:
+            through a NAT gateway (allow HTTPS egress with ``connections``), or through the
+            endpoints ``create_elb_endpoint`` adds. Defaults to outside any VPC.
+        :param create_elb_endpoint: Add interface endpoints (private DNS on) for every API the
+            function calls, that only the function may use: ``elasticloadbalancing``, ``ec2``
+            and, in the RDS modes, ``rds``. Needs ``vpc_subnets``. Defaults to none.
         :param encryption_key: KMS key for the log group. Defaults to a new key with rotation.
         :param log_retention: How long logs are kept. Defaults to three months.
+        :param mode: Where the addresses come from. Defaults to the hostname's kind: cluster
+            endpoint: ``RDS_CLUSTER_WRITER``; cluster-reader endpoint: ``RDS_CLUSTER_READERS``;
+            instance endpoint: ``RDS_INSTANCE``; anything else: ``DNS``.
+        :param database_identifier: The cluster or instance the RDS modes follow. Defaults to
+            the hostname's first label.
+        :param target_cidrs: Networks outside the VPC whose addresses may be registered (with
+            Availability Zone ``all``): a peered VPC, on-premises. IPv4 blocks must lie in
+            RFC 1918 or RFC 6598 space, as ELB requires. Defaults to none: the VPC only.
+        :param reserved_concurrent_executions: Reserve this much concurrency for the function.
+            Not needed (the queue already runs one at a time). Defaults to none.
         """
         super().__init__(scope, construct_id)
-        groups = _target_groups(self, target_group, port, target_groups)
-        problems = check_dns_name(hostname, argument="hostname")
-        if max_removals_per_run < 1:
-            problems.append(
-                Problem(
-                    "max_removals_per_run",
-                    f"{max_removals_per_run} would stop every removal; expected 1 or more",
-                )
-            )
-        if create_elb_endpoint and vpc_subnets is None:
-            problems.append(
-                Problem("create_elb_endpoint", "needs vpc_subnets (the function runs outside the VPC)")
-            )
-        schedule = schedule or Duration.minutes(1)
-        if not Token.is_unresolved(schedule.to_seconds()) and schedule.to_seconds() < 60:
-            problems.append(
-                Problem("schedule", f"{schedule.to_human_string()} is below EventBridge's 1 minute minimum")
-            )
-        failover_wait = failover_wait or Duration.seconds(30)
-        if failover_wait.to_seconds() > 300:
-            problems.append(
-                Problem("failover_wait", f"{failover_wait.to_human_string()} is over the 5 minute maximum")
-            )
-        raise_if_problems(self, problems)
-
-        stack = Stack.of(self)
-        key = encryption_key or create_encryption_key(
-            self, "Key", description="privatelink-cdk target updater logs"
+        self._groups = _target_groups(self, target_group, port, target_groups)
+        parsed = None if Token.is_unresolved(hostname) else parse_rds_hostname(hostname)
+        self.mode = mode or (_MODE_OF_KIND.get(parsed.kind, FollowMode.DNS) if parsed else FollowMode.DNS)
+        self.database_identifier = database_identifier or (
+            parsed.identifier if parsed and self.mode is not FollowMode.DNS else None
         )
+        self._hostname = hostname
+        self._region = parsed.region if parsed else None
+        schedule = schedule or Duration.minutes(1)
+        failover_wait = failover_wait or Duration.seconds(30)
+        environment, estimate = self._environment(max_removals_per_run, failover_wait, target_cidrs)
+        raise_if_problems(
+            self,
+            [
+                *_hostname_problems(hostname),
+                *_mode_problems(self.mode, parsed, self.database_identifier),
+                *_count_problems(max_removals_per_run, reserved_concurrent_executions),
+                *_timing_problems(schedule, failover_wait),
+                *_target_cidr_problems(target_cidrs),
+                *_placement_problems(create_elb_endpoint, vpc_subnets),
+                *_limit_problems(estimate, len(self._groups)),
+            ],
+        )
+        if ipv6 is not None:
+            Annotations.of(self).add_warning_v2(
+                "privatelink-cdk:updaterIpv6Ignored",
+                "ipv6 is ignored: each target group gets the addresses of its own IP family.",
+            )
+        self._add_network(vpc, vpc_subnets, create_elb_endpoint)
+        self._add_function(
+            vpc=vpc,
+            subnets=vpc_subnets,
+            environment=environment,
+            failover_wait=failover_wait,
+            key=encryption_key,
+            log_retention=log_retention,
+            reserved=reserved_concurrent_executions,
+        )
+        self._add_permissions()
+        self._add_triggers(schedule, source_identifiers or self._derived_sources(parsed))
+        self._add_alarms(alarm_topic)
+
+    # ---- steps -------------------------------------------------------------------------------
+
+    def _environment(
+        self, max_removals: int, failover_wait: Duration, target_cidrs: Sequence[str]
+    ) -> tuple[dict[str, str], int]:
+        """The function's settings, and the most bytes they can take once deployed."""
+        entries = [f"{port}={_group_id(group)}" for port, group in self._groups.items()]
+        environment = {
+            "HOSTNAME": self._hostname,
+            "MODE": self.mode.value,
+            "TARGET_GROUPS": ",".join(entries),
+            "TARGET_CIDRS": ",".join(target_cidrs),
+            "MAX_REMOVALS_PER_RUN": str(max_removals),
+            "FAILOVER_WAIT_SECONDS": str(int(failover_wait.to_seconds())),
+        }
+        if self.database_identifier is not None:
+            environment["DB_IDENTIFIER"] = self.database_identifier
+        if self._region is not None:
+            environment["DB_REGION"] = self._region
+        # Tokens resolve at deploy time: count them at their largest (a DNS name, an RDS
+        # identifier, a target group ID).
+        worst = {"HOSTNAME": 253, "DB_IDENTIFIER": 63, "DB_REGION": 20}
+        estimate = sum(len(str(port)) + 18 for port in self._groups) + len("TARGET_GROUPS")
+        for key, value in environment.items():
+            if key != "TARGET_GROUPS":
+                estimate += len(key) + (worst.get(key, 64) if Token.is_unresolved(value) else len(value))
+        return environment, estimate
+
+    def _add_network(self, vpc: ec2.IVpc, subnets: ec2.SubnetSelection | None, endpoints: bool) -> None:
         self.security_group = None
         self.elb_endpoint = None
-        if vpc_subnets is not None:
-            self.security_group = closed_security_group(
-                self, vpc, description="privatelink-cdk target updater: HTTPS to the ELB API in the VPC"
+        self.api_endpoints = {}
+        if subnets is None:
+            return
+        self.security_group = closed_security_group(
+            self, vpc, description="privatelink-cdk target updater: HTTPS to the AWS APIs"
+        )
+        self.security_group.add_egress_rule(
+            ec2.Peer.ipv4(vpc.vpc_cidr_block), ec2.Port.tcp(443), "AWS APIs through interface endpoints"
+        )
+        if not endpoints:
+            return
+        services = {
+            "Elb": ec2.InterfaceVpcEndpointAwsService.ELASTIC_LOAD_BALANCING,
+            "Ec2": ec2.InterfaceVpcEndpointAwsService.EC2,
+        }
+        if self.mode is not FollowMode.DNS:
+            services["Rds"] = ec2.InterfaceVpcEndpointAwsService.RDS
+        for name, service in services.items():
+            endpoint = ec2.InterfaceVpcEndpoint(
+                self,
+                f"{name}Endpoint",
+                vpc=vpc,
+                service=service,
+                subnets=subnets,
+                private_dns_enabled=True,
+                open=False,
             )
-            self.security_group.add_egress_rule(
-                ec2.Peer.ipv4(vpc.vpc_cidr_block), ec2.Port.tcp(443), "ELB API through an interface endpoint"
-            )
-        mappings = [
-            {
-                "hostname": hostname,
-                "target_group_arn": group.target_group_arn,
-                "port": group_port,
-                "ipv6": ipv6,
-            }
-            for group_port, group in groups.items()
-        ]
-        self.function, self.log_group, role = python_function(
+            # Ingress only: the function's group already allows HTTPS to the VPC's block.
+            for group in endpoint.connections.security_groups:
+                group.add_ingress_rule(self.security_group, ec2.Port.tcp(443), "The target updater's calls")
+            self.api_endpoints[name.lower()] = endpoint
+        self.elb_endpoint = self.api_endpoints["elb"]
+
+    def _add_function(
+        self,
+        *,
+        vpc: ec2.IVpc,
+        subnets: ec2.SubnetSelection | None,
+        environment: dict[str, str],
+        failover_wait: Duration,
+        key: kms.IKey | None,
+        log_retention: logs.RetentionDays,
+        reserved: int | None,
+    ) -> None:
+        self._timeout = Duration.seconds(int(failover_wait.to_seconds()) + 60)
+        self.function, self.log_group, self._role = python_function(
             self,
             "Function",
             asset_dir=_ASSET_DIR,
             handler="runtime.handler.handler",
-            description="privatelink-cdk: keeps NLB IP target groups in step with a database hostname",
-            environment={
-                "MAPPINGS": stack.to_json_string(mappings),
-                "VPC_CIDRS": vpc.vpc_cidr_block,
-                "MAX_REMOVALS_PER_RUN": str(max_removals_per_run),
-                "FAILOVER_WAIT_SECONDS": str(int(failover_wait.to_seconds())),
-            },
-            encryption_key=key,
+            description="privatelink-cdk: keeps NLB IP target groups in step with a database",
+            environment=environment,
+            encryption_key=key
+            or create_encryption_key(self, "Key", description="privatelink-cdk target updater logs"),
             log_retention=log_retention,
-            timeout=Duration.seconds(int(failover_wait.to_seconds()) + 60),
-            reserved_concurrent_executions=1,
-            vpc=vpc if vpc_subnets is not None else None,
-            vpc_subnets=vpc_subnets,
+            timeout=self._timeout,
+            reserved_concurrent_executions=reserved,
+            vpc=vpc if subnets is not None else None,
+            vpc_subnets=subnets,
             security_groups=[self.security_group] if self.security_group else None,
         )
-        role.add_to_policy(
+
+    def _add_permissions(self) -> None:
+        self._role.add_to_policy(
             iam.PolicyStatement(
                 sid="ChangeTheseTargetGroupsOnly",
                 actions=["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
-                resources=[group.target_group_arn for group in groups.values()],
+                resources=[group.target_group_arn for group in self._groups.values()],
             )
         )
         describe = iam.Policy(
             self,
             "DescribeTargetHealth",
-            roles=[role],
+            roles=[self._role],
             statements=[
-                iam.PolicyStatement(actions=["elasticloadbalancing:DescribeTargetHealth"], resources=["*"])
+                iam.PolicyStatement(
+                    actions=[
+                        "elasticloadbalancing:DescribeTargetHealth",
+                        "elasticloadbalancing:DescribeTargetGroups",
+                        "ec2:DescribeVpcs",
+                    ],
+                    resources=["*"],
+                )
             ],
         )
         acknowledge(
             describe,
             "AwsSolutions-IAM5",
-            "elasticloadbalancing:DescribeTargetHealth supports no resource-level "
-            "permissions (IAM service authorization reference); it is read-only.",
+            "elasticloadbalancing:DescribeTargetHealth, elasticloadbalancing:DescribeTargetGroups "
+            "and ec2:DescribeVpcs support no resource-level permissions (IAM service authorization "
+            "reference); they are read-only.",
             applies_to=["Resource::*"],
         )
-        if vpc_subnets is not None:
-            acknowledge(
-                role,
-                "AwsSolutions-IAM4",
-                "Lambda needs this AWS managed policy to attach its network interfaces in "
-                "the VPC; its EC2 network-interface actions support no narrower resource.",
-                applies_to=[
-                    "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                    "AWSLambdaVPCAccessExecutionRole"
-                ],
-            )
-            if create_elb_endpoint:
-                assert self.security_group is not None
-                self.elb_endpoint = ec2.InterfaceVpcEndpoint(
-                    self,
-                    "ElbEndpoint",
-                    vpc=vpc,
-                    service=ec2.InterfaceVpcEndpointAwsService.ELASTIC_LOAD_BALANCING,
-                    subnets=vpc_subnets,
-                    private_dns_enabled=True,
-                    open=False,
-                )
-                self.elb_endpoint.connections.allow_from(
-                    self.security_group, ec2.Port.tcp(443), "The target updater calls the ELB API"
-                )
+        if self.mode is not FollowMode.DNS:
+            self._grant_rds_describe()
 
-        self.dead_letter_queue = sqs.Queue(
+    def _grant_rds_describe(self) -> None:
+        assert self.database_identifier is not None
+        stack = Stack.of(self)
+
+        def arn(resource: str, name: str) -> str:
+            return stack.format_arn(
+                service="rds",
+                resource=resource,
+                resource_name=name,
+                region=self._region,
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            )
+
+        if self.mode is FollowMode.RDS_INSTANCE:
+            statements = [
+                iam.PolicyStatement(
+                    actions=["rds:DescribeDBInstances"], resources=[arn("db", self.database_identifier)]
+                )
+            ]
+        else:
+            statements = [
+                iam.PolicyStatement(
+                    actions=["rds:DescribeDBClusters"], resources=[arn("cluster", self.database_identifier)]
+                ),
+                iam.PolicyStatement(actions=["rds:DescribeDBInstances"], resources=[arn("db", "*")]),
+            ]
+        policy = iam.Policy(self, "DescribeDatabase", roles=[self._role], statements=statements)
+        if self.mode is not FollowMode.RDS_INSTANCE:
+            acknowledge(
+                policy,
+                "AwsSolutions-IAM5",
+                "The cluster's member instances come and go (readers are added and replaced); "
+                "rds:DescribeDBInstances, read-only, reads each member's endpoint. Scoped to DB "
+                "instances of this account and the database's region.",
+                applies_to=[resource_finding(policy, arn("db", "*"))],
+            )
+
+    def _add_triggers(self, schedule: Duration, sources: Sequence[str]) -> None:
+        self.failed_runs_queue = dead_letter_queue(
             self,
-            "DeadLetters",
+            "FailedRuns",
+            fifo=True,
+            queue_name=_fifo_queue_name(self, "failed"),
+            reason="This queue is the dead-letter queue of the updater's run queue.",
+        )
+        self.queue = sqs.Queue(
+            self,
+            "Runs",
+            queue_name=_fifo_queue_name(self, "runs"),
+            fifo=True,
+            content_based_deduplication=True,
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
-            retention_period=Duration.days(14),
+            # Lambda requires at least the function's timeout; a failed run is retried this soon.
+            visibility_timeout=self._timeout.plus(Duration.seconds(30)),
+            # Every run reconciles everything, so an old message adds nothing; a short retention
+            # keeps the backlog (and a failover event's wait behind it) small after an outage.
+            retention_period=Duration.minutes(15),
+            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=3, queue=self.failed_runs_queue),
         )
-        acknowledge(
-            self.dead_letter_queue,
-            "AwsSolutions-SQS3",
-            "This queue is the dead-letter queue of the updater's EventBridge targets.",
+        self.function.add_event_source(event_sources.SqsEventSource(self.queue, batch_size=1))
+        self.dead_letter_queue = dead_letter_queue(
+            self,
+            "DeadLetters",
+            reason="This queue is the dead-letter queue of the updater's EventBridge targets.",
         )
-        target = events_targets.LambdaFunction(
-            self.function,
+        target = events_targets.SqsQueue(
+            self.queue,
+            message_group_id=_MESSAGE_GROUP,
             dead_letter_queue=self.dead_letter_queue,
             retry_attempts=2,
             max_event_age=Duration.minutes(15),
@@ -289,7 +500,7 @@ class RdsTargetGroupUpdater(Construct):
             schedule=events.Schedule.rate(schedule),
             targets=[target],
         )
-        if source_identifiers:
+        if sources:
             events.Rule(
                 self,
                 "RdsEvents",
@@ -297,54 +508,141 @@ class RdsTargetGroupUpdater(Construct):
                 event_pattern=events.EventPattern(
                     source=["aws.rds"],
                     detail_type=list(_DETAIL_TYPES),
-                    detail={
-                        "SourceIdentifier": list(source_identifiers),
-                        "EventCategories": list(RDS_EVENT_CATEGORIES),
-                    },
+                    detail={"SourceIdentifier": list(sources), "EventCategories": list(RDS_EVENT_CATEGORIES)},
                 ),
                 targets=[target],
             )
 
+    def _derived_sources(self, parsed: RdsHostname | None) -> list[str]:
+        identifier = parsed.source_identifier if parsed else None
+        identifier = identifier or self.database_identifier
+        if identifier is None:
+            Annotations.of(self).add_warning_v2(
+                "privatelink-cdk:updaterNoRdsEvents",
+                f"No RDS event rule: {self._hostname!r} shows no RDS identifier. The schedule alone "
+                "follows it; pass source_identifiers to react to failovers within seconds.",
+            )
+            return []
+        return [identifier]
+
+    def _add_alarms(self, alarm_topic: sns.ITopic | None) -> None:
+        minute = Duration.minutes(1)
         self.alarms = [
-            cloudwatch.Alarm(
+            alarm_on_any(
                 self,
                 "ErrorsAlarm",
-                alarm_description=f"The target updater for {hostname} failed: see its log group",
-                metric=self.function.metric_errors(period=Duration.minutes(1), statistic="Sum"),
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                description=f"The target updater for {self._hostname} failed: see its log group",
+                metric=self.function.metric_errors(period=minute, statistic="Sum"),
             ),
-            cloudwatch.Alarm(
+            alarm_on_any(
                 self,
                 "DeadLettersAlarm",
-                alarm_description="Events for the target updater were dropped after retries",
+                description="Events for the target updater were dropped after retries",
                 metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
-                    period=Duration.minutes(1), statistic="Maximum"
+                    period=minute, statistic="Maximum"
                 ),
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            ),
+            alarm_on_any(
+                self,
+                "FailedRunsAlarm",
+                description="Target updater runs failed after retries: see its log group",
+                metric=self.failed_runs_queue.metric_approximate_number_of_messages_visible(
+                    period=minute, statistic="Maximum"
+                ),
+            ),
+            alarm_on_any(
+                self,
+                "RefusedAddressesAlarm",
+                description=f"{self._hostname} answered addresses the provider does not serve: "
+                "nothing was changed; check its DNS",
+                metric=self.metric_refused_addresses(period=minute),
             ),
         ]
-        for group_port, group in groups.items():
+        for group_port, group in self._groups.items():
             self.alarms.append(
                 cloudwatch.Alarm(
                     self,
                     f"Port{group_port}NoHealthyTarget",
-                    alarm_description=f"No healthy target behind port {group_port} ({hostname})",
-                    metric=group.metrics.healthy_host_count(period=Duration.minutes(1), statistic="Minimum"),
+                    alarm_description=f"No healthy target behind port {group_port} ({self._hostname})",
+                    metric=group.metrics.healthy_host_count(period=minute, statistic="Minimum"),
                     threshold=1,
                     evaluation_periods=2,
                     comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
                     treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
                 )
             )
-        if alarm_topic is not None:
-            for alarm in self.alarms:
-                alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
+        notify(self.alarms, alarm_topic)
+
+    # ---- public members ----------------------------------------------------------------------
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """The function's security group (only when it runs in the VPC, as for ``lambda.Function``)."""
+        return self.function.connections
+
+    def metric(
+        self,
+        metric_name: str,
+        *,
+        port: int | None = None,
+        period: Duration | None = None,
+        statistic: str = "Sum",
+    ) -> cloudwatch.Metric:
+        """One of the updater's own metrics (namespace ``PrivateLinkCdk/TargetUpdater``).
+
+        :param metric_name: ``Registered``, ``Deregistered``, ``ResolvedAddresses``,
+            ``RefusedAddresses``, ``Failed`` or ``Duration`` (milliseconds).
+        :param port: The target group of this port only. Defaults to every target group.
+        :param period: Defaults to 5 minutes.
+        :param statistic: Defaults to ``Sum``.
+        """
+        dimensions = {"Updater": self.function.function_name}
+        if port is not None:
+            group = self._groups[port]
+            dimensions["TargetGroup"] = Fn.select(5, Fn.split(":", group.target_group_arn))
+        return cloudwatch.Metric(
+            namespace=METRIC_NAMESPACE,
+            metric_name=metric_name,
+            dimensions_map=dimensions,
+            period=period or Duration.minutes(5),
+            statistic=statistic,
+        )
+
+    def metric_registered(
+        self, *, port: int | None = None, period: Duration | None = None
+    ) -> cloudwatch.Metric:
+        """Targets registered (sum). Defaults to every target group over 5 minutes."""
+        return self.metric("Registered", port=port, period=period)
+
+    def metric_deregistered(
+        self, *, port: int | None = None, period: Duration | None = None
+    ) -> cloudwatch.Metric:
+        """Targets deregistered (sum). Defaults to every target group over 5 minutes."""
+        return self.metric("Deregistered", port=port, period=period)
+
+    def metric_resolved_addresses(
+        self, *, port: int | None = None, period: Duration | None = None
+    ) -> cloudwatch.Metric:
+        """Addresses the database had, per run (maximum). Defaults to every group over 5 minutes."""
+        return self.metric("ResolvedAddresses", port=port, period=period, statistic="Maximum")
+
+    def metric_refused_addresses(
+        self, *, port: int | None = None, period: Duration | None = None
+    ) -> cloudwatch.Metric:
+        """Addresses refused as outside the VPC and ``target_cidrs`` (sum). Any is an incident."""
+        return self.metric("RefusedAddresses", port=port, period=period)
+
+    def metric_failed(self, *, port: int | None = None, period: Duration | None = None) -> cloudwatch.Metric:
+        """Target group updates that failed (sum). Defaults to every target group over 5 minutes."""
+        return self.metric("Failed", port=port, period=period)
+
+    def metric_duration(
+        self, *, port: int | None = None, period: Duration | None = None
+    ) -> cloudwatch.Metric:
+        """Milliseconds a run took (maximum). Defaults to every target group over 5 minutes."""
+        return self.metric("Duration", port=port, period=period, statistic="Maximum")
+
+    # ---- factories ---------------------------------------------------------------------------
 
     @classmethod
     def for_instance(
@@ -355,7 +653,7 @@ class RdsTargetGroupUpdater(Construct):
         instance: rds.IDatabaseInstance,
         **kwargs: Unpack[UpdaterOptions],
     ) -> RdsTargetGroupUpdater:
-        """Follow a DB instance: its endpoint, its port, its events."""
+        """Follow a DB instance: its endpoint, its port, its events, from the RDS API."""
         # A number token is a float in Python; it resolves to the instance's port at deploy time.
         kwargs.setdefault("port", cast(int, Token.as_number(instance.db_instance_endpoint_port)))
         return cls(
@@ -363,6 +661,8 @@ class RdsTargetGroupUpdater(Construct):
             construct_id,
             hostname=instance.db_instance_endpoint_address,
             source_identifiers=[instance.instance_identifier],
+            mode=FollowMode.RDS_INSTANCE,
+            database_identifier=instance.instance_identifier,
             **kwargs,
         )
 
@@ -376,7 +676,7 @@ class RdsTargetGroupUpdater(Construct):
         reader: bool = False,
         **kwargs: Unpack[UpdaterOptions],
     ) -> RdsTargetGroupUpdater:
-        """Follow an Aurora cluster's writer endpoint (or its reader endpoint), port and events."""
+        """Follow an Aurora cluster's writer (or its readers), port and events, from the RDS API."""
         endpoint = cluster.cluster_read_endpoint if reader else cluster.cluster_endpoint
         kwargs.setdefault("port", cast(int, endpoint.port))
         return cls(
@@ -384,6 +684,8 @@ class RdsTargetGroupUpdater(Construct):
             construct_id,
             hostname=endpoint.hostname,
             source_identifiers=[cluster.cluster_identifier],
+            mode=FollowMode.RDS_CLUSTER_READERS if reader else FollowMode.RDS_CLUSTER_WRITER,
+            database_identifier=cluster.cluster_identifier,
             **kwargs,
         )
 
@@ -396,14 +698,36 @@ class RdsTargetGroupUpdater(Construct):
         proxy: rds.IDatabaseProxy,
         **kwargs: Unpack[UpdaterOptions],
     ) -> RdsTargetGroupUpdater:
-        """Follow an RDS Proxy endpoint. It resolves only inside the VPC: give ``vpc_subnets``."""
+        """Follow an RDS Proxy endpoint in DNS. It resolves only inside the VPC: give ``vpc_subnets``."""
         return cls(
             scope,
             construct_id,
             hostname=proxy.endpoint,
             source_identifiers=[proxy.db_proxy_name],
+            mode=FollowMode.DNS,
             **kwargs,
         )
+
+
+def _fifo_queue_name(scope: Construct, suffix: str) -> str:
+    """A FIFO queue name from the construct path: unique in the app, within SQS's 80 characters.
+
+    CloudFormation names a FIFO queue itself only when the generated name fits, and some tools
+    never add the ``.fifo`` suffix SQS requires; an explicit name works everywhere.
+    """
+    base = Names.unique_resource_name(scope, max_length=80 - len(suffix) - len("-.fifo"), separator="-")
+    return f"{base}-{suffix}.fifo"
+
+
+# ---- argument rules: each returns the problems it finds ---------------------------------------
+
+
+def _group_id(group: elbv2.INetworkTargetGroup) -> str:
+    """The 16 hex digits that end a target group's ARN (its ID), as a string or a token."""
+    arn = group.target_group_arn
+    if Token.is_unresolved(arn):
+        return Fn.select(2, Fn.split("/", arn))
+    return arn.rsplit("/", 1)[-1]
 
 
 def _target_groups(
@@ -435,3 +759,150 @@ def _target_groups(
         )
     raise_if_problems(scope, problems)
     return groups
+
+
+def _hostname_problems(hostname: str) -> list[Problem]:
+    if Token.is_unresolved(hostname):
+        return []
+    if ip_literal(hostname):
+        return [
+            Problem(
+                "hostname",
+                f"{hostname!r} is an IP address; give the database's DNS name "
+                "(an address never follows a failover)",
+            )
+        ]
+    problems = check_dns_name(hostname, argument="hostname")
+    if not problems and hostname.rstrip(".").rsplit(".", 1)[-1].isdigit():
+        problems.append(Problem("hostname", f"{hostname!r} is not a DNS name (its last label is a number)"))
+    return problems
+
+
+def _mode_problems(mode: FollowMode, parsed: RdsHostname | None, identifier: str | None) -> list[Problem]:
+    if mode is FollowMode.DNS:
+        return []
+    problems = []
+    if identifier is None:
+        problems.append(
+            Problem(
+                "database_identifier",
+                f"required with mode {mode.name}: the hostname shows no RDS cluster or instance identifier",
+            )
+        )
+    elif not Token.is_unresolved(identifier) and not _is_rds_identifier(identifier):
+        problems.append(
+            Problem(
+                "database_identifier",
+                f"{identifier!r} is not an RDS identifier; expected 1-63 letters, digits or hyphens, "
+                "starting with a letter",
+            )
+        )
+    expected = _MODE_OF_KIND.get(parsed.kind) if parsed else None
+    if parsed is not None and expected is not mode:
+        problems.append(
+            Problem(
+                "mode",
+                f"{mode.name} does not follow hostname {parsed.kind} endpoint {parsed.identifier!r}; "
+                f"use {expected.name if expected else 'DNS'} or another hostname",
+            )
+        )
+    return problems
+
+
+def _is_rds_identifier(identifier: str) -> bool:
+    return (
+        1 <= len(identifier) <= 63
+        and identifier[0].isalpha()
+        and all(c.isalnum() or c == "-" for c in identifier)
+        and "--" not in identifier
+        and not identifier.endswith("-")
+    )
+
+
+def _count_problems(max_removals: int, reserved: int | None) -> list[Problem]:
+    problems = []
+    if isinstance(max_removals, bool) or not isinstance(max_removals, int):
+        problems.append(
+            Problem("max_removals_per_run", f"{max_removals!r} is not a whole number; expected 1 or more")
+        )
+    elif max_removals < 1:
+        problems.append(
+            Problem("max_removals_per_run", f"{max_removals} would stop every removal; expected 1 or more")
+        )
+    if reserved is not None and (isinstance(reserved, bool) or not isinstance(reserved, int) or reserved < 1):
+        problems.append(
+            Problem(
+                "reserved_concurrent_executions",
+                f"{reserved!r} would stop every run; expected 1 or more, or None (the default: runs "
+                "never overlap without it)",
+            )
+        )
+    return problems
+
+
+def _timing_problems(schedule: Duration, failover_wait: Duration) -> list[Problem]:
+    problems = []
+    if not Token.is_unresolved(schedule.to_seconds()) and schedule.to_seconds() < 60:
+        problems.append(
+            Problem("schedule", f"{schedule.to_human_string()} is below EventBridge's 1 minute minimum")
+        )
+    if failover_wait.to_seconds() > 300:
+        problems.append(
+            Problem("failover_wait", f"{failover_wait.to_human_string()} is over the 5 minute maximum")
+        )
+    return problems
+
+
+def _target_cidr_problems(target_cidrs: Sequence[str]) -> list[Problem]:
+    problems = check_cidrs(target_cidrs, argument="target_cidrs")
+    flagged = {problem.index for problem in problems}
+    for index, cidr in enumerate(target_cidrs):
+        if index in flagged or Token.is_unresolved(cidr):
+            continue
+        network = ipaddress.ip_network(cidr, strict=False)
+        if network.version == 4 and not any(network.subnet_of(r) for r in _ELB_OUTSIDE_RANGES):  # type: ignore[arg-type]
+            problems.append(
+                Problem(
+                    "target_cidrs",
+                    f"{cidr!r} is not inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10; "
+                    "ELB registers no other address outside the VPC",
+                    index,
+                )
+            )
+        elif network.is_link_local or network.is_loopback or network.is_multicast:
+            problems.append(
+                Problem(
+                    "target_cidrs",
+                    f"{cidr!r} is link-local, loopback or multicast; ELB never targets it",
+                    index,
+                )
+            )
+    return problems
+
+
+def _placement_problems(create_elb_endpoint: bool, vpc_subnets: ec2.SubnetSelection | None) -> list[Problem]:
+    if create_elb_endpoint and vpc_subnets is None:
+        return [Problem("create_elb_endpoint", "needs vpc_subnets (the function runs outside the VPC)")]
+    return []
+
+
+def _limit_problems(environment_bytes: int, groups: int) -> list[Problem]:
+    problems = []
+    if environment_bytes > _LAMBDA_ENVIRONMENT_LIMIT:
+        problems.append(
+            Problem(
+                "target_groups",
+                f"the function's environment would take up to {environment_bytes} bytes, over Lambda's "
+                f"{_LAMBDA_ENVIRONMENT_LIMIT} byte limit; use fewer target groups or target_cidrs",
+            )
+        )
+    policy_bytes = 3000 + groups * (_TARGET_GROUP_ARN_MAX + 3)
+    if policy_bytes > _ROLE_INLINE_POLICY_LIMIT:
+        problems.append(
+            Problem(
+                "target_groups",
+                f"{groups} target groups would take the role's policies to about {policy_bytes} characters, "
+                f"over IAM's {_ROLE_INLINE_POLICY_LIMIT} limit; split them between two updaters",
+            )
+        )
+    return problems

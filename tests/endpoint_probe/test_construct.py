@@ -128,11 +128,6 @@ def test_its_role_may_write_its_own_log_group_and_call_no_aws_api(template: Temp
     assert actions == ["logs:CreateLogStream", "logs:PutLogEvents"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="python_function grants Lambda's network-interface permissions to functions in a VPC once the "
-    "updater's branch (i11) is merged; until then the probe's role lacks them. Remove this marker then.",
-)
 def test_its_role_may_create_its_network_interfaces(template: Template) -> None:
     statements = [
         statement

@@ -131,8 +131,8 @@ def test_nothing_to_build_is_an_error() -> None:
             "provider.database.failover_wait_seconds: 600 is out of range (0-300)",
         ),
         (
-            {"database": {"hostname": "db.example.com", "alarm_topic_arn": "ops"}},
-            "provider.database.alarm_topic_arn: 'ops' is not an SNS topic ARN",
+            {"database": {"hostname": "db.example.com"}, "alarm_topic_arn": "ops"},
+            "provider.alarm_topic_arn: 'ops' is not an SNS topic ARN",
         ),
         (
             {"database": {"hostname": "db.example.com"}, "target_type": "instance"},

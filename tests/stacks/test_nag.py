@@ -31,8 +31,8 @@ EVERYTHING: dict[str, Any] = {
             "source_identifiers": ["orders-proxy"],
             "in_vpc": True,
             "create_elb_endpoint": True,
-            "alarm_topic_arn": "arn:aws:sns:eu-west-1:111122223333:alarms",
         },
+        "alarm_topic_arn": "arn:aws:sns:eu-west-1:111122223333:alarms",
     },
     "consumers": [
         {
