@@ -478,19 +478,26 @@ def parse_config(data: object) -> AppConfig:
     return link.resolve(config)
 
 
-def load_config(context: Callable[[str], object]) -> AppConfig:
+def load_config(context: Callable[[str], object], *, cdk_json: Path = Path("cdk.json")) -> AppConfig:
     """The app's config: the file named by context ``config``, else context ``privatelink``.
 
-    ``context`` is ``app.node.try_get_context``.
+    ``context`` is ``app.node.try_get_context``. The CDK CLI reads ``cdk_json`` (the project's
+    cdk.json) keeping the last of two equal keys, so when the config comes from there, the file
+    itself is read again, strictly, to refuse a key written twice.
     """
     file_name = context("config")
     if file_name is None:
+        if cdk_json.is_file():
+            _read(cdk_json, where=str(cdk_json))
         return parse_config(context(CONTEXT_KEY) or {})
     path = Path(str(file_name))
     if not path.is_file():
         raise ConfigError([f"config: file {str(path)!r} does not exist"])
+    return parse_config(_read(path, where=f"config: {path} is not valid JSON/YAML"))
+
+
+def _read(path: Path, *, where: str) -> object:
     try:
-        data = read_config_file(path)
+        return read_config_file(path)
     except ValueError as error:
-        raise ConfigError([f"config: {path} is not valid JSON/YAML: {error}"]) from None
-    return parse_config(data)
+        raise ConfigError([f"{where}: {error}"]) from None

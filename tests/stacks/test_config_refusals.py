@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aws_cdk.assertions import Annotations, Match, Template
 
 from stacks import build_app
-from stacks.config import ConfigError, parse_config
+from stacks.config import ConfigError, load_config, parse_config
 from tests.conftest import new_app
 
 SNS_FORM = "arn:<partition>:sns:<region>:<12-digit account>:<topic name>"
@@ -333,3 +335,48 @@ def test_open_to_every_account_builds_with_a_warning() -> None:
         "/ProviderStack/Provider", Match.string_like_regexp("Every AWS account may connect")
     )
     assert len(warnings) == 1
+
+
+class TestDuplicateKeys:
+    def context(self, values: dict[str, Any]) -> Any:
+        return values.get
+
+    def test_cdk_json_keys_written_twice_are_refused(self, tmp_path: Path) -> None:
+        cdk_json = tmp_path / "cdk.json"
+        cdk_json.write_text(
+            '{"app": "x", "context": {"privatelink": {"provider": {"acceptance_required": true, '
+            '"acceptance_required": false}}}}',
+            encoding="utf-8",
+        )
+        context = {"privatelink": {"provider": {"acceptance_required": False}}}
+        with pytest.raises(ConfigError) as caught:
+            load_config(self.context(context), cdk_json=cdk_json)
+        assert caught.value.problems == [f"{cdk_json}: key 'acceptance_required' appears twice in one object"]
+
+    def test_a_clean_cdk_json_is_only_read(self, tmp_path: Path) -> None:
+        cdk_json = tmp_path / "cdk.json"
+        cdk_json.write_text(json.dumps({"context": {"privatelink": {"provider": {}}}}), encoding="utf-8")
+        config = load_config(
+            self.context({"privatelink": {"provider": {"ports": [1433]}}}), cdk_json=cdk_json
+        )
+        assert config.provider is not None
+        assert config.provider.ports == (1433,)  # the context the CLI passes is what counts
+
+    def test_yaml_merge_keys_may_be_overridden(self, tmp_path: Path) -> None:
+        path = tmp_path / "link.yaml"
+        path.write_text(
+            "provider: {}\n"
+            "consumers:\n"
+            "  - &analytics {name: analytics, allowed_peers: [{cidr: 10.60.0.0/16}]}\n"
+            "  - <<: *analytics\n"
+            "    name: billing\n",
+            encoding="utf-8",
+        )
+        config = load_config(self.context({"config": str(path)}))
+        assert [c.name for c in config.consumers] == ["analytics", "billing"]
+
+    def test_two_merge_keys_are_a_duplicate(self, tmp_path: Path) -> None:
+        path = tmp_path / "link.yaml"
+        path.write_text("provider:\n  <<: {ports: [1]}\n  <<: {ports: [2]}\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match=r"line 3: key '<<' appears twice in one mapping"):
+            load_config(self.context({"config": str(path)}))
