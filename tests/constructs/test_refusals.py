@@ -404,40 +404,39 @@ class TestTemplateSize:
         Template.from_stack(first)
         assert calls == ["validate"]
 
+    @staticmethod
+    def padded(tmp_path: Any, name: str, padding: int, *, plugin: bool) -> tuple[App, Stack]:
+        """An app whose stack ``name`` holds ``padding`` bytes of metadata, cheap to build."""
+        app = App(outdir=str(tmp_path), context=feature_flags())
+        if plugin:
+            Validations.of(app).add_plugins(TemplateSizeLimit())
+        stack = Stack(app, name)
+        handle = CfnResource(stack, "Padding", type="AWS::CloudFormation::WaitConditionHandle")
+        handle.add_metadata("Padding", "x" * padding)
+        return app, stack
+
+    def refuses(self, app: App, tmp_path: Any, name: str) -> None:
+        with pytest.raises(RuntimeError, match=f"ValidationFailed: ERROR {name}: the template is ") as caught:
+            app.synth()
+        size = (tmp_path / f"{name}.template.json").stat().st_size
+        assert size > 1_000_000
+        assert f"{name}: " + self.MESSAGE.format(size=size) + " (privatelink-cdk)" in str(caught.value)
+
     def test_a_stack_with_a_provider_fails_over_the_limit(self, tmp_path: Any) -> None:
         # 20,000 account IDs make a 3.5 MB template but take 45 s to build; padding is as big and fast.
-        app = App(outdir=str(tmp_path), context=feature_flags())
-        stack = Stack(app, "Big")
+        app, stack = self.padded(tmp_path, "Big", 1_000_000, plugin=False)
         provider(stack)
-        padding = CfnResource(stack, "Padding", type="AWS::CloudFormation::WaitConditionHandle")
-        padding.add_metadata("Padding", "x" * 1_000_000)
-        with pytest.raises(RuntimeError, match="ValidationFailed: ERROR Big: the template is ") as caught:
-            app.synth()
-        size = (tmp_path / "Big.template.json").stat().st_size
-        assert size > 1_000_000
-        assert "Big: " + self.MESSAGE.format(size=size) + " (privatelink-cdk)" in str(caught.value)
+        self.refuses(app, tmp_path, "Big")
 
     def test_plugin_for_apps_of_your_own(self, tmp_path: Any) -> None:
-        app = App(outdir=str(tmp_path), context=feature_flags())
-        Validations.of(app).add_plugins(TemplateSizeLimit())
-        stack = Stack(app, "Plain")
-        handle = CfnResource(stack, "Handle", type="AWS::CloudFormation::WaitConditionHandle")
-        handle.add_metadata("Padding", "x" * 1_000_000)
-        with pytest.raises(RuntimeError, match="ValidationFailed: ERROR Plain: the template is ") as caught:
-            app.synth()
-        size = (tmp_path / "Plain.template.json").stat().st_size
-        assert size > 1_000_000
-        assert "Plain: " + self.MESSAGE.format(size=size) + " (privatelink-cdk)" in str(caught.value)
+        app, _ = self.padded(tmp_path, "Plain", 1_000_000, plugin=True)
+        self.refuses(app, tmp_path, "Plain")
         report = json.loads((tmp_path / "validation-report.json").read_text(encoding="utf-8"))
         (ours,) = [r for r in report["pluginReports"] if r["pluginName"] == "privatelink-cdk"]
         assert ours["conclusion"] == "failure"
         assert [v["ruleName"] for v in ours["violations"]] == ["TemplateSize"]
 
     def test_a_template_just_within_the_limit_passes(self, tmp_path: Any) -> None:
-        app = App(outdir=str(tmp_path), context=feature_flags())
-        Validations.of(app).add_plugins(TemplateSizeLimit())
-        stack = Stack(app, "Plain")
-        handle = CfnResource(stack, "Handle", type="AWS::CloudFormation::WaitConditionHandle")
-        handle.add_metadata("Padding", "x" * 900_000)
+        app, _ = self.padded(tmp_path, "Plain", 900_000, plugin=True)
         app.synth()
         assert (tmp_path / "Plain.template.json").stat().st_size <= 1_000_000
