@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .provider import ProviderEndpointService, default_health_check
     from .rules import CONNECTION_EVENTS
     from .target_updater import RDS_EVENT_CATEGORIES, RdsTargetGroupUpdater
+    from .template_size import TemplateSizeLimit
 
 __all__ = [
     "CONNECTION_EVENTS",
@@ -23,6 +24,7 @@ __all__ = [
     "ConsumerInterfaceEndpoint",
     "ProviderEndpointService",
     "RdsTargetGroupUpdater",
+    "TemplateSizeLimit",
     "create_encryption_key",
     "default_health_check",
 ]
@@ -36,6 +38,7 @@ __getattr__, __dir__ = lazy_exports(
         "ConsumerInterfaceEndpoint": ".consumer",
         "ProviderEndpointService": ".provider",
         "RdsTargetGroupUpdater": ".target_updater.construct",
+        "TemplateSizeLimit": ".template_size",
         "create_encryption_key": "._function",
         "default_health_check": ".provider",
     },

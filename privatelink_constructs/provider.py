@@ -208,10 +208,11 @@ class ProviderEndpointService(Construct):
         :param vpc: The VPC of the NLB (and of IP or instance targets).
         :param ports: TCP ports to expose: one listener and one target group each, 1 to 50 ports.
         :param allowed_principals: Who may connect: 12-digit account IDs (made into
-            ``arn:<partition>:iam::<id>:root``) or IAM ARNs of an account root, role or user,
-            all in the stack's partition (in one partition, when the stack's region is not
-            concrete). Defaults to nobody: connection requests are refused until a principal is
-            allowed (here or with ``add_allowed_principals``).
+            ``arn:<partition>:iam::<id>:root``) or IAM ARNs of an account root, role or user
+            (without a path: the service takes none), all in the stack's partition (in one
+            partition, when the stack's region is not concrete). Defaults to nobody: connection
+            requests are refused until a principal is allowed (here or with
+            ``add_allowed_principals``).
         :param allow_all_principals: Must be True for ``*`` to be accepted in ``allowed_principals``.
         :param acceptance_required: Whether each connection request waits for acceptance.
             Defaults to True.

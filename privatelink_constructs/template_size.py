@@ -3,8 +3,9 @@
 aws-cdk-lib only warns when a template is over the limit; the deploy then fails. The check is
 an aws-cdk-lib validation plugin: it reads each synthesized template and fails the synth,
 naming the stack, its size and the limit. The constructs of this library register it on their
-stage themselves (once per stage); ``Validations.of(app).add_plugins(TemplateSizeLimit())``
-adds it to an app of your own for every stack.
+stage themselves (once per stage);
+``Validations.of(app).add_plugins(privatelink_constructs.TemplateSizeLimit())`` adds it to an
+app of your own for every stack.
 """
 
 from __future__ import annotations
