@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import jsii
-from aws_cdk import Duration, Fn
+from aws_cdk import Duration, Fn, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_route53 as route53
@@ -23,10 +23,12 @@ from .rules import (
     check_ports,
     check_private_zone,
     check_range,
+    check_region_partitions,
     check_security_group_rules,
     check_service_name,
     check_service_region,
     endpoint_enum,
+    partition_of,
     peer_families,
     raise_if_problems,
 )
@@ -147,6 +149,12 @@ class ConsumerInterfaceEndpoint(Construct):
                 *check_ports(ports, maximum=None),
                 *self._peer_problems(allowed_peers),
                 *(check_service_region(service_name, service_region) if service_region is not None else []),
+                *check_region_partitions(
+                    [service_region] if service_region is not None else [],
+                    partition=partition_of(Stack.of(self).region),
+                    argument="service_region",
+                    listed=False,
+                ),
                 *check_endpoint_ip_types(ip_address_type, dns_record_ip_type),
                 *check_private_zone(private_hosted_zone_name, record_names),
             ],

@@ -52,6 +52,7 @@ from .rules import (
     check_principals,
     check_private_dns,
     check_range,
+    check_region_partitions,
     check_regions,
     check_topic_arn,
     is_open_to_all,
@@ -312,6 +313,9 @@ class ProviderEndpointService(Construct):
                 *check_choice(target_type, argument="target_type", allowed=_TARGET_TYPES),
                 *_health_check_problems(ports, health_check, health_checks),
                 *check_regions(allowed_regions, argument="allowed_regions"),
+                *check_region_partitions(
+                    allowed_regions, partition=partition_of(stack.region), argument="allowed_regions"
+                ),
                 *check_ip_address_types(
                     supported_ip_address_types, dualstack=ip_address_type != elbv2.IpAddressType.IPV4
                 ),

@@ -59,6 +59,7 @@ __all__ = [
     "check_private_zone",
     "check_range",
     "check_region",
+    "check_region_partitions",
     "check_regions",
     "check_security_group_rules",
     "check_service_name",
@@ -381,6 +382,34 @@ def check_regions(regions: Sequence[str], *, argument: str) -> list[Problem]:
         for index, region in enumerate(regions)
         for p in check_region(region, argument=argument, index=index)
     ]
+
+
+def check_region_partitions(
+    regions: Sequence[str], *, partition: str | None, argument: str, listed: bool = True
+) -> list[Problem]:
+    """Other regions of a link are in the stack's partition (without one, all in one partition).
+
+    Cross-region PrivateLink never crosses a partition. Regions aws-cdk-lib does not know pass.
+    ``listed`` says whether ``argument`` is a list.
+    """
+    problems = []
+    expected, where = partition, "this stack deploys to"
+    for index, region in enumerate(regions):
+        found = partition_of(region)
+        if found is None:
+            continue
+        if expected is None:
+            expected, where = found, f"{argument}[{index}] is in"
+        elif found != expected:
+            problems.append(
+                Problem(
+                    argument,
+                    f"{region!r} is in partition {found!r}, but {where} {expected!r}: "
+                    "cross-region PrivateLink stays within one partition",
+                    index if listed else None,
+                )
+            )
+    return problems
 
 
 def check_choice(

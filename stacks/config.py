@@ -253,6 +253,11 @@ class ProviderConfig(Model):
             *rules.check_principal_partitions(
                 self.allowed_principals, partition=rules.partition_of(self.env.region)
             ),
+            *rules.check_region_partitions(
+                self.allowed_regions,
+                partition=rules.partition_of(self.env.region),
+                argument="allowed_regions",
+            ),
             *rules.check_cidrs(
                 self.target_cidrs, argument="target_cidrs", allow_broad=bool(self.allow_broad_cidrs)
             ),
@@ -400,6 +405,13 @@ class ConsumerConfig(Model):
         problems = rules.check_endpoint_ip_types(self.ip_address_type, self.dns_record_ip_type)
         if self.service_name is not None and self.service_region is not None:
             problems += rules.check_service_region(self.service_name, self.service_region)
+        if self.service_region is not None:
+            problems += rules.check_region_partitions(
+                [self.service_region],
+                partition=rules.partition_of(self.env.region),
+                argument="service_region",
+                listed=False,
+            )
         if not self.ports and not self.linked:
             problems.append(
                 Problem("ports", "the provider's TCP ports are required with a service_name, got none")

@@ -161,6 +161,33 @@ class TestPartitions:
             )
 
 
+class TestRegionPartitions:
+    def test_allowed_regions_stay_in_the_stacks_partition(self) -> None:
+        with refused(
+            PROVIDER + "allowed_regions[1]: 'cn-north-1' is in partition 'aws-cn', but this stack deploys "
+            "to 'aws': cross-region PrivateLink stays within one partition"
+        ):
+            provider(in_region("eu-west-1"), allowed_regions=["us-east-1", "cn-north-1"])
+
+    def test_environment_agnostic_allowed_regions_share_one_partition(self) -> None:
+        with refused(
+            PROVIDER + "allowed_regions[1]: 'us-gov-west-1' is in partition 'aws-us-gov', but "
+            "allowed_regions[0] is in 'aws': cross-region PrivateLink stays within one partition"
+        ):
+            provider(allowed_regions=["us-east-1", "us-gov-west-1"])
+
+    def test_a_consumers_service_region(self) -> None:
+        with refused(
+            CONSUMER + "service_region: 'us-east-1' is in partition 'aws', but this stack deploys to "
+            "'aws-cn': cross-region PrivateLink stays within one partition"
+        ):
+            consumer(
+                in_region("cn-north-1"),
+                service_name="com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0",
+                service_region="us-east-1",
+            )
+
+
 class TestPrincipalArns:
     def test_refuses_role_arns_with_a_path(self) -> None:
         with refused(

@@ -89,6 +89,11 @@ def problems_of(data: Any) -> list[str]:
             "partition",
         ),
         (
+            {**IN_EU, "allowed_regions": ["us-east-1", "cn-northwest-1"]},
+            "provider.allowed_regions[1]: 'cn-northwest-1' is in partition 'aws-cn', but this stack deploys "
+            "to 'aws': cross-region PrivateLink stays within one partition",
+        ),
+        (
             {"notifications": {"topic_arn": "arn:aws:s3:::my-bucket"}},
             "provider.notifications.topic_arn: 'arn:aws:s3:::my-bucket' is an ARN of service 's3', not an "
             f"SNS topic; expected {SNS_FORM}",
@@ -227,6 +232,18 @@ def test_trailing_newline_in_a_service_name() -> None:
 
 
 class TestConsumers:
+    def test_service_region_in_the_stacks_partition(self) -> None:
+        consumer = {
+            **IN_CHINA,
+            "service_name": "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0",
+            "service_region": "us-east-1",
+            "ports": [5432],
+        }
+        assert problems_of({"consumers": [consumer]}) == [
+            "consumers[0].service_region: 'us-east-1' is in partition 'aws', but this stack deploys to "
+            "'aws-cn': cross-region PrivateLink stays within one partition"
+        ]
+
     def test_peer_cidrs(self) -> None:
         assert problems_of(
             {"provider": {}, "consumers": [{"allowed_peers": [{"cidr": "10.60.1.0/16"}]}]}
