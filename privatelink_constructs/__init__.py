@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .provider import ProviderEndpointService, default_health_check
     from .rules import CONNECTION_EVENTS
     from .target_updater import RDS_EVENT_CATEGORIES, FollowMode, RdsTargetGroupUpdater
+    from .template_size import TemplateSizeLimit
     from .zones import ZoneIdStack, subnets_in_zones
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "FollowMode",
     "ProviderEndpointService",
     "RdsTargetGroupUpdater",
+    "TemplateSizeLimit",
     "ZoneIdStack",
     "create_encryption_key",
     "default_health_check",
@@ -45,6 +47,7 @@ __getattr__, __dir__ = lazy_exports(
         "ProviderEndpointService": ".provider",
         "RdsTargetGroupUpdater": ".target_updater.construct",
         "ZoneIdStack": ".zones",
+        "TemplateSizeLimit": ".template_size",
         "create_encryption_key": "._function",
         "subnets_in_zones": ".zones",
         "default_health_check": ".provider",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import jsii
-from aws_cdk import Annotations, Duration, Fn
+from aws_cdk import Annotations, Duration, Fn, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_route53 as route53
@@ -16,17 +16,25 @@ from ._network import closed_security_group, one_private_subnet_per_az, selected
 from .rules import (
     ENDPOINT_DNS_RECORD_IP_TYPES,
     ENDPOINT_IP_ADDRESS_TYPES,
+    SECURITY_GROUP_RULES_QUOTA,
     Problem,
     check_endpoint_ip_types,
+    check_peers,
     check_ports,
     check_private_zone,
+    check_range,
+    check_region_partitions,
+    check_security_group_rules,
     check_service_name,
     check_service_region,
     check_zone_ids,
     check_zone_overlap,
     endpoint_enum,
+    partition_of,
+    peer_families,
     raise_if_problems,
 )
+from .template_size import enforce_template_size_limit
 from .zones import region_of_zone_id, zone_ids_of
 
 __all__ = ["ConsumerInterfaceEndpoint", "record_construct_id"]
@@ -34,7 +42,6 @@ __all__ = ["ConsumerInterfaceEndpoint", "record_construct_id"]
 METRICS_NAMESPACE = "AWS/PrivateLinkEndpoints"
 """Where AWS PrivateLink publishes an interface endpoint's metrics."""
 
-_OPEN_TO_ALL = ("0.0.0.0/0", "::/0")
 _WITH_IPV6_RECORDS = (ec2.VpcEndpointDnsRecordIpType.DUALSTACK, ec2.VpcEndpointDnsRecordIpType.IPV6)
 
 
@@ -82,6 +89,8 @@ class ConsumerInterfaceEndpoint(Construct):
         ports: Sequence[int],
         subnets: ec2.SubnetSelection | None = None,
         allowed_peers: Sequence[ec2.IPeer] = (),
+        allow_broad_cidrs: bool = False,
+        security_group_rule_quota: int = SECURITY_GROUP_RULES_QUOTA,
         private_dns_enabled: bool = False,
         private_hosted_zone_name: str | None = None,
         record_names: Sequence[str] = (),
@@ -103,7 +112,15 @@ class ConsumerInterfaceEndpoint(Construct):
             to one private or isolated subnet per AZ. The provider's service must be offered in
             those AZs, or the deploy fails; see ``lookup_supported_azs``.
         :param allowed_peers: Who may connect: CIDRs (``ec2.Peer.ipv4``), security groups,
-            prefix lists. Defaults to nobody. ``0.0.0.0/0`` and ``::/0`` are refused.
+            prefix lists. Defaults to nobody. A CIDR peer must be canonical (``10.20.8.0/22``,
+            not ``10.20.8.1/22``); ``0.0.0.0/0`` and ``::/0`` (however written) are refused, and
+            so are prefixes shorter than /8 (IPv4) or /16 (IPv6) unless ``allow_broad_cidrs``.
+        :param allow_broad_cidrs: Accept CIDR peers shorter than /8 (IPv4) or /16 (IPv6), nearly
+            every address. Defaults to False.
+        :param security_group_rule_quota: Your account's VPC quota of inbound rules per security
+            group (per IP version). Every peer on every port is one rule (a security group or
+            prefix list counts in both IP versions, a prefix list once, whatever its size);
+            more would fail the deploy. Defaults to AWS's default, 60.
         :param private_dns_enabled: Resolve the provider's private DNS name to this endpoint in
             the VPC. Defaults to False. The provider must have set a private DNS name and AWS must
             have verified its domain first; otherwise CloudFormation fails the endpoint with
@@ -130,19 +147,28 @@ class ConsumerInterfaceEndpoint(Construct):
             zones are in another region). Defaults to none: every selected subnet.
         """
         super().__init__(scope, construct_id)
+        self.ports = tuple(ports)
+        self._allow_broad_cidrs = allow_broad_cidrs
+        self._rule_quota = security_group_rule_quota
+        self._peers: dict[str, tuple[str, ...]] = {}
         raise_if_problems(
             self,
             [
                 *check_service_name(service_name),
                 *check_ports(ports, maximum=None),
-                *_peer_problems(allowed_peers),
+                *self._peer_problems(allowed_peers),
                 *(check_service_region(service_name, service_region) if service_region is not None else []),
+                *check_region_partitions(
+                    [service_region] if service_region is not None else [],
+                    partition=partition_of(Stack.of(self).region),
+                    argument="service_region",
+                    listed=False,
+                ),
                 *check_endpoint_ip_types(ip_address_type, dns_record_ip_type),
                 *check_private_zone(private_hosted_zone_name, record_names),
                 *check_zone_ids(service_availability_zone_ids, argument="service_availability_zone_ids"),
             ],
         )
-        self.ports = tuple(ports)
         self.service_name = service_name
         self.record_names = tuple(record_names)
         address_type = endpoint_enum(ip_address_type, ENDPOINT_IP_ADDRESS_TYPES)
@@ -170,6 +196,7 @@ class ConsumerInterfaceEndpoint(Construct):
         self.hosted_zone = None
         if private_hosted_zone_name is not None:
             self._add_hosted_zone(vpc, private_hosted_zone_name, with_ipv6=record_type in _WITH_IPV6_RECORDS)
+        enforce_template_size_limit(self)
 
     @property
     def connections(self) -> ec2.Connections:
@@ -181,11 +208,35 @@ class ConsumerInterfaceEndpoint(Construct):
         return self._connections
 
     def add_allowed_peers(self, *peers: ec2.IPeer) -> None:
-        """Let more clients reach every port of the service. ``0.0.0.0/0`` and ``::/0`` are refused."""
-        raise_if_problems(self, _peer_problems(peers))
+        """Let more clients reach every port of the service.
+
+        CIDR peers are checked as ``allowed_peers`` are (canonical, never every address), and
+        the security group's inbound rules, all peers so far on every port, must fit the quota.
+        """
+        raise_if_problems(self, self._peer_problems(peers))
+        self._peers.update((peer.unique_id, peer_families(peer)) for peer in peers)
         for peer in peers:
             for port in self.ports:
                 self.security_group.add_ingress_rule(peer, ec2.Port.tcp(port), f"To the service on {port}")
+
+    def _peer_problems(self, peers: Sequence[ec2.IPeer]) -> list[Problem]:
+        """CIDR peers as ``check_peers`` says; every peer on every port within the rule quota."""
+        problems = check_peers(peers, argument="allowed_peers", allow_broad=self._allow_broad_cidrs)
+        quota_problems = check_range(
+            self._rule_quota, argument="security_group_rule_quota", low=1, whole=True
+        )
+        if quota_problems:
+            return problems + quota_problems
+        known = {**self._peers, **{peer.unique_id: peer_families(peer) for peer in peers}}
+        return problems + check_security_group_rules(
+            list(known.values()),
+            ports=len(set(self.ports)),
+            direction="inbound",
+            argument="allowed_peers",
+            group="the endpoint's security group",
+            noun="peers",
+            quota=self._rule_quota,
+        )
 
     def metric(
         self,
@@ -321,16 +372,3 @@ class ConsumerInterfaceEndpoint(Construct):
 def record_construct_id(name: str) -> str:
     """The construct ID of a record: from its name, so that list order does not matter."""
     return f"Record-{name.removesuffix('.').lower()}"
-
-
-def _peer_problems(peers: Sequence[ec2.IPeer]) -> list[Problem]:
-    return [
-        Problem(
-            "allowed_peers",
-            f"{peer.unique_id} would open the endpoint to every address; "
-            "name your clients' CIDRs, security groups or prefix lists",
-            index,
-        )
-        for index, peer in enumerate(peers)
-        if peer.unique_id in _OPEN_TO_ALL
-    ]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import jsii
 from aws_cdk import (
+    Annotations,
     ArnFormat,
     Aws,
     CfnMapping,
@@ -26,7 +27,7 @@ from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_sns as sns
 from aws_cdk import custom_resources as cr
 from aws_cdk.region_info import RegionInfo
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from ._function import create_encryption_key
 from ._nag import acknowledge
@@ -34,22 +35,31 @@ from ._network import cidr_peer, closed_security_group, one_private_subnet_per_a
 from .connection_acceptor.construct import ConnectionAcceptor
 from .rules import (
     CONNECTION_EVENTS,
+    SECURITY_GROUP_RULES_QUOTA,
     SERVICE_IP_ADDRESS_TYPES,
     Problem,
+    check_auto_accept_allowed,
     check_choice,
     check_choices,
     check_cidrs,
+    check_egress_rules,
     check_health_check,
     check_ip_address_types,
     check_open_to_all,
     check_ports,
+    check_principal_partitions,
     check_principals,
     check_private_dns,
     check_range,
+    check_region_partitions,
     check_regions,
+    check_topic_arn,
+    is_open_to_all,
+    partition_of,
     raise_if_problems,
     to_principal_arn,
 )
+from .template_size import enforce_template_size_limit
 from .zones import zone_ids_of
 
 if TYPE_CHECKING:
@@ -57,6 +67,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONNECTION_EVENTS",
+    "OPEN_TO_EVERY_ACCOUNT_WARNING",
     "SERVICE_IP_ADDRESS_TYPES",
     "ProviderEndpointService",
     "default_health_check",
@@ -65,6 +76,9 @@ __all__ = [
 
 METRICS_NAMESPACE = "AWS/PrivateLinkServices"
 """Where AWS PrivateLink publishes an endpoint service's metrics, by ``Service Id``."""
+
+OPEN_TO_EVERY_ACCOUNT_WARNING = "@privatelink-cdk/provider:openToEveryAccount"
+"""The warning on a service every AWS account may connect to without review (acknowledgeable)."""
 
 _TARGET_TYPES = (elbv2.TargetType.IP, elbv2.TargetType.INSTANCE, elbv2.TargetType.ALB)
 _TARGET_PARTITIONS = "@aws-cdk/core:target-partitions"
@@ -165,6 +179,7 @@ class ProviderEndpointService(Construct):
         allowed_principals: Sequence[str] = (),
         allow_all_principals: bool = False,
         acceptance_required: bool = True,
+        allow_all_principals_without_acceptance: bool = False,
         auto_accept_principals: Sequence[str] = (),
         subnets: ec2.SubnetSelection | None = None,
         target_type: elbv2.TargetType = elbv2.TargetType.IP,
@@ -177,6 +192,8 @@ class ProviderEndpointService(Construct):
         connection_termination: bool = False,
         enforce_security_group_inbound_rules_on_private_link_traffic: bool = False,
         target_cidrs: Sequence[str] = (),
+        allow_broad_cidrs: bool = False,
+        security_group_rule_quota: int = SECURITY_GROUP_RULES_QUOTA,
         ip_address_type: elbv2.IpAddressType = elbv2.IpAddressType.IPV4,
         deletion_protection: bool = False,
         access_logs_bucket: s3.IBucket | None = None,
@@ -199,16 +216,23 @@ class ProviderEndpointService(Construct):
         :param vpc: The VPC of the NLB (and of IP or instance targets).
         :param ports: TCP ports to expose: one listener and one target group each, 1 to 50 ports.
         :param allowed_principals: Who may connect: 12-digit account IDs (made into
-            ``arn:<partition>:iam::<id>:root``) or IAM ARNs of an account root, role or user.
-            Defaults to nobody: connection requests are refused until a principal is allowed
-            (here or with ``add_allowed_principals``).
+            ``arn:<partition>:iam::<id>:root``) or IAM ARNs of an account root, role or user
+            (without a path: the service takes none), all in the stack's partition (in one
+            partition, when the stack's region is not concrete). Defaults to nobody: connection
+            requests are refused until a principal is allowed (here or with
+            ``add_allowed_principals``).
         :param allow_all_principals: Must be True for ``*`` to be accepted in ``allowed_principals``.
         :param acceptance_required: Whether each connection request waits for acceptance.
             Defaults to True.
+        :param allow_all_principals_without_acceptance: Must be True as well for ``*`` with
+            ``acceptance_required=False``: every AWS account could then connect with no decision.
+            Even so, the construct carries a warning. Defaults to False.
         :param auto_accept_principals: 12-digit account IDs whose pending requests a small Lambda
             accepts as soon as the ``Connect`` notification arrives. Every other request stays
             pending for a human; nothing is ever rejected automatically. Turns connection
-            notifications on. Defaults to none (no Lambda).
+            notifications on. Each account must be allowed to connect (``*``, its ID or its root
+            ARN among the allowed principals, checked at synth so that ``add_allowed_principals``
+            counts). Defaults to none (no Lambda).
         :param subnets: Where the NLB's nodes go. Defaults to one private or isolated subnet per AZ.
             With a VPC built from zone IDs, ``zones.subnets_in_zones([...])`` picks them by ID.
         :param target_type: IP (default), INSTANCE or ALB.
@@ -232,8 +256,15 @@ class ProviderEndpointService(Construct):
             out unless an inbound rule allows its source. Turn it on only with rules for the
             consumers' CIDRs.
         :param target_cidrs: CIDRs outside the VPC where targets live (a peered VPC, on-premises):
-            the NLB's security group may reach them on the service and health-check ports.
+            the NLB's security group may reach them on the service and health-check ports. Each
+            must be canonical (``10.1.0.0/16``, not ``10.1.2.3/16``); ``/0`` is refused, and so
+            are prefixes shorter than /8 (IPv4) or /16 (IPv6) unless ``allow_broad_cidrs``.
             Defaults to none: targets in the VPC only.
+        :param allow_broad_cidrs: Accept ``target_cidrs`` shorter than /8 (IPv4) or /16 (IPv6),
+            nearly every address. Defaults to False.
+        :param security_group_rule_quota: Your account's VPC quota of outbound rules per security
+            group (per IP version). The NLB's egress rules (every target network on every service
+            and health-check port) must fit, or the deploy would fail. Defaults to AWS's default, 60.
         :param ip_address_type: IPV4 (default) or DUAL_STACK, which IPv6 consumers need.
         :param deletion_protection: Protect the NLB from deletion. Defaults to off.
         :param access_logs_bucket: Bucket for NLB access logs. NLBs log TLS listeners only, so
@@ -255,7 +286,9 @@ class ProviderEndpointService(Construct):
             SSL-only topic. Defaults to off; implied by ``notification_topic`` and
             ``auto_accept_principals``.
         :param notification_topic: Send connection notifications to this topic instead. Its
-            policy (and key policy, if encrypted) must let ``vpce.amazonaws.com`` publish.
+            policy (and key policy, if encrypted) must let ``vpce.amazonaws.com`` publish. An
+            imported topic's ARN must be an SNS topic's in the stack's partition and, when the
+            auto-acceptor subscribes to it, of the stack's account (when both are concrete).
         :param notification_events: Which events to send. Defaults to all four.
         :param encryption_key: The KMS key of the new notification topic and of the Lambdas' log
             groups (one key per stack is enough). Its policy must let CloudWatch Logs of this
@@ -269,18 +302,29 @@ class ProviderEndpointService(Construct):
         """
         super().__init__(scope, construct_id)
         health_checks = dict(health_checks or {})
+        stack = Stack.of(self)
         raise_if_problems(
             self,
             [
                 *check_ports(ports),
                 *check_principals(allowed_principals, argument="allowed_principals"),
-                *check_open_to_all(allowed_principals, allow_all=allow_all_principals),
+                *check_open_to_all(
+                    allowed_principals,
+                    allow_all=allow_all_principals,
+                    acceptance_required=acceptance_required,
+                    allow_all_without_acceptance=allow_all_principals_without_acceptance,
+                ),
+                *check_principal_partitions(allowed_principals, partition=partition_of(stack.region)),
                 *check_principals(
                     auto_accept_principals, argument="auto_accept_principals", allow_arns=False
                 ),
+                *_topic_problems(notification_topic, stack, subscribed=bool(auto_accept_principals)),
                 *check_choice(target_type, argument="target_type", allowed=_TARGET_TYPES),
                 *_health_check_problems(ports, health_check, health_checks),
                 *check_regions(allowed_regions, argument="allowed_regions"),
+                *check_region_partitions(
+                    allowed_regions, partition=partition_of(stack.region), argument="allowed_regions"
+                ),
                 *check_ip_address_types(
                     supported_ip_address_types, dualstack=ip_address_type != elbv2.IpAddressType.IPV4
                 ),
@@ -290,14 +334,17 @@ class ProviderEndpointService(Construct):
                 *check_choices(
                     notification_events, argument="notification_events", allowed=CONNECTION_EVENTS
                 ),
-                *check_cidrs(target_cidrs, argument="target_cidrs"),
+                *check_cidrs(target_cidrs, argument="target_cidrs", allow_broad=allow_broad_cidrs),
+                *_egress_rule_problems(
+                    ports, health_check, health_checks, target_cidrs, quota=security_group_rule_quota
+                ),
                 *check_range(
                     deregistration_delay.to_seconds() if deregistration_delay else None,
                     argument="deregistration_delay",
                     low=0,
                     high=3600,
                 ),
-                *_access_logs_problems(access_logs_bucket, Stack.of(self).region),
+                *_access_logs_problems(access_logs_bucket, stack.region),
             ],
         )
         self.ports = tuple(ports)
@@ -339,6 +386,8 @@ class ProviderEndpointService(Construct):
             supported_ip_address_types=supported_ip_address_types,
             allowed_regions=allowed_regions,
         )
+        self._acceptance_required = acceptance_required
+        self._allow_all_without_acceptance = allow_all_principals_without_acceptance
         self._add_permissions(allowed_principals, allow_all=allow_all_principals)
         self._add_notifications(
             enabled=connection_notifications or bool(auto_accept_principals),
@@ -347,6 +396,8 @@ class ProviderEndpointService(Construct):
         )
         self.acceptor = self._add_acceptor(auto_accept_principals)
         self._add_private_dns(public_hosted_zone)
+        self.node.add_validation(_AcceptsOnlyAllowed(self, auto_accept_principals))
+        enforce_template_size_limit(self)
 
     @property
     def connections(self) -> ec2.Connections:
@@ -360,16 +411,25 @@ class ProviderEndpointService(Construct):
         here: pass ``allow_all_principals=True`` at construction to mean it.
         """
         every = [*self._principals, *principals]
+        stack = Stack.of(self)
         raise_if_problems(
             self,
             [
                 *check_principals(every, argument="allowed_principals"),
-                *check_open_to_all(every, allow_all=self._allow_all),
+                *check_open_to_all(
+                    every,
+                    allow_all=self._allow_all,
+                    acceptance_required=self._acceptance_required,
+                    allow_all_without_acceptance=self._allow_all_without_acceptance,
+                ),
+                *check_principal_partitions(every, partition=partition_of(stack.region)),
             ],
         )
         self._principals.extend(principals)
-        partition = Stack.of(self).partition
-        self._permissions.allowed_principals = [to_principal_arn(p, partition) for p in self._principals]
+        self._permissions.allowed_principals = [
+            to_principal_arn(p, stack.partition) for p in self._principals
+        ]
+        self._warn_if_open_to_all()
 
     @property
     def allowed_principals(self) -> tuple[str, ...]:
@@ -545,6 +605,7 @@ class ProviderEndpointService(Construct):
     def _add_permissions(self, allowed_principals: Sequence[str], *, allow_all: bool) -> None:
         self._principals = list(allowed_principals)
         self._allow_all = allow_all
+        self._warned_open_to_all = False
         partition = Stack.of(self).partition
         self._permissions = ec2.CfnVPCEndpointServicePermissions(
             self,
@@ -552,6 +613,21 @@ class ProviderEndpointService(Construct):
             service_id=self.service_id,
             allowed_principals=[to_principal_arn(p, partition) for p in self._principals],
         )
+        self._warn_if_open_to_all()
+
+    def _warn_if_open_to_all(self) -> None:
+        """Every AWS account may connect, unreviewed: allowed (twice over), and still worth a warning."""
+        if self._warned_open_to_all or not is_open_to_all(
+            self._principals, acceptance_required=self._acceptance_required
+        ):
+            return
+        Annotations.of(self).add_warning_v2(
+            OPEN_TO_EVERY_ACCOUNT_WARNING,
+            "Every AWS account may connect to this endpoint service without review "
+            "(allowed_principals '*', acceptance_required False). Consumers' traffic reaches "
+            "your targets as soon as they create an endpoint.",
+        )
+        self._warned_open_to_all = True
 
     def _key(self) -> kms.IKey:
         """The construct's KMS key: the one given, or a new one made the first time it is needed."""
@@ -722,9 +798,58 @@ def service_name_prefix(stack: Stack) -> str:
 
 def _health_check_port(check: elbv2.HealthCheck) -> list[int]:
     port = check.port
-    if port is None or port == "traffic-port" or Token.is_unresolved(port):
+    if port is None or Token.is_unresolved(port) or not (port.isascii() and port.isdigit()):
         return []
     return [int(port)]
+
+
+def _egress_rule_problems(
+    ports: Sequence[int],
+    default: elbv2.HealthCheck | None,
+    overrides: Mapping[int, elbv2.HealthCheck],
+    target_cidrs: Sequence[str],
+    *,
+    quota: int,
+) -> list[Problem]:
+    """The NLB's egress rules, every target network on every service and health-check port."""
+    quota_problems = check_range(quota, argument="security_group_rule_quota", low=1, whole=True)
+    if quota_problems:
+        return quota_problems
+    checks = [overrides.get(port, default or default_health_check()) for port in ports]
+    return check_egress_rules(
+        ports,
+        target_cidrs,
+        health_check_ports=[port for check in checks for port in _health_check_port(check)],
+        quota=quota,
+    )
+
+
+def _topic_problems(topic: sns.ITopic | None, stack: Stack, *, subscribed: bool) -> list[Problem]:
+    """An imported notification topic: SNS, this partition, and this account when subscribed to."""
+    if topic is None:
+        return []
+    return check_topic_arn(
+        topic.topic_arn,
+        argument="notification_topic",
+        partition=partition_of(stack.region),
+        account=stack.account if subscribed else None,
+    )
+
+
+@jsii.implements(IValidation)
+class _AcceptsOnlyAllowed:
+    """At synth, when ``add_allowed_principals`` has had its say: auto-accepted accounts are allowed."""
+
+    def __init__(self, provider: ProviderEndpointService, accounts: Sequence[str]) -> None:
+        self._provider = provider
+        self._accounts = list(accounts)
+
+    def validate(self) -> list[str]:
+        """The problems found, each as ``auto_accept_principals[i]: ...``."""
+        return [
+            problem.render()
+            for problem in check_auto_accept_allowed(self._accounts, self._provider.allowed_principals)
+        ]
 
 
 def _health_check_problems(
@@ -741,21 +866,23 @@ def _health_check_problems(
         if check is None:
             continue
         interval = check.interval.to_seconds() if check.interval is not None else None
-        port = check.port
+        port = _health_check_port(check)
+        if check.port not in (None, "traffic-port") and not port and not Token.is_unresolved(check.port):
+            problems.append(
+                Problem(
+                    f"{argument}.port", f"{check.port!r} is not a port; expected 1-65535 or 'traffic-port'"
+                )
+            )
         problems += check_health_check(
             argument=argument,
             protocol=check.protocol.value.lower() if check.protocol is not None else None,
-            port=int(port) if port is not None and port.isdigit() else None,
+            port=port[0] if port else None,
             path=check.path,
             interval_seconds=interval,
-            healthy_threshold=_whole(check.healthy_threshold_count),
-            unhealthy_threshold=_whole(check.unhealthy_threshold_count),
+            healthy_threshold=check.healthy_threshold_count,
+            unhealthy_threshold=check.unhealthy_threshold_count,
         )
     return problems
-
-
-def _whole(number: float | None) -> int | None:
-    return None if number is None else int(number)
 
 
 def _access_logs_problems(bucket: s3.IBucket | None, region: str) -> list[Problem]:

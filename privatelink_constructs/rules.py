@@ -7,7 +7,8 @@ app's config calls the same rules with its values and renders each problem at it
 Values that are unresolved CDK tokens are accepted: they can only be judged at deploy time.
 
 Every pattern is matched against the whole string (``re.fullmatch``): ``$`` would also match
-before a trailing newline.
+before a trailing newline. Every pattern is ASCII-only (``re.ASCII``): otherwise the digit and
+word classes would also match other scripts' digits and letters, which no AWS identifier has.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TypeVar
 
@@ -28,39 +29,57 @@ from constructs import Construct
 from .zones import is_zone_id, region_of_zone_id, zone_id_prefix
 
 __all__ = [
+    "AWS_DOMAINS",
+    "BROAD_PREFIXES",
     "CONNECTION_EVENTS",
     "ENDPOINT_DNS_RECORD_IP_TYPES",
     "ENDPOINT_IP_ADDRESS_TYPES",
     "MAX_NLB_LISTENERS",
+    "MAX_TEMPLATE_BYTES",
     "PARTITIONS",
+    "SECURITY_GROUP_RULES_QUOTA",
     "SERVICE_IP_ADDRESS_TYPES",
     "SERVICE_NAME_PREFIXES",
     "Fix",
     "Problem",
+    "check_auto_accept_allowed",
     "check_choice",
     "check_choices",
     "check_cidrs",
     "check_dns_name",
+    "check_egress_rules",
     "check_endpoint_ip_types",
     "check_health_check",
     "check_ip_address_types",
     "check_open_to_all",
+    "check_owned_domain",
+    "check_peers",
     "check_ports",
+    "check_principal_partitions",
     "check_principals",
     "check_private_dns",
     "check_private_zone",
     "check_range",
     "check_region",
+    "check_region_partitions",
     "check_regions",
+    "check_security_group_rules",
     "check_service_name",
     "check_service_region",
+    "check_source_identifiers",
+    "check_template_size",
+    "check_topic_arn",
     "check_zone_holds",
     "check_zone_ids",
     "check_zone_overlap",
     "domain_contains",
     "endpoint_enum",
     "is_account_id",
+    "is_open_to_all",
+    "partition_of",
+    "peer_families",
     "raise_if_problems",
+    "rule_families",
     "shown",
     "to_principal_arn",
 ]
@@ -98,19 +117,25 @@ SERVICE_NAME_PREFIXES: tuple[str, ...] = tuple(
 )
 """Endpoint service name prefixes of every partition aws-cdk-lib knows (``cn.com...`` in China)."""
 
-_ACCOUNT_ID = re.compile(r"\d{12}")
+_ACCOUNT_ID = re.compile(r"\d{12}", re.ASCII)
 PARTITIONS: tuple[str, ...] = tuple(sorted({r.partition for r in RegionInfo.regions if r.partition}))
 """Every AWS partition aws-cdk-lib knows (``aws``, ``aws-cn``, ``aws-us-gov``, ...)."""
 
 _PARTITION = "|".join(re.escape(partition) for partition in PARTITIONS)
 _IAM_PRINCIPAL_ARN = re.compile(
-    rf"arn:({_PARTITION}):iam::(\d{{12}}):(?:root|role/[\w+=,.@/-]{{1,512}}|user/[\w+=,.@/-]{{1,512}})"
+    rf"arn:({_PARTITION}):iam::(\d{{12}}):(?:root|role/[\w+=,.@-]{{1,64}}|user/[\w+=,.@-]{{1,64}})",
+    re.ASCII,
 )
+_IAM_PATH_ARN = re.compile(
+    rf"arn:(?:{_PARTITION}):iam::\d{{12}}:(?:role|user)(/[\w+=,.@/-]+/)[\w+=,.@-]{{1,64}}", re.ASCII
+)
+_ROOT_ARN = re.compile(r"arn:[^:]+:iam::(\d{12}):root", re.ASCII)
 _REGION = r"[a-z]{2,4}(?:-[a-z]+){1,3}-\d{1,2}"
-_REGION_NAME = re.compile(_REGION)
+_REGION_NAME = re.compile(_REGION, re.ASCII)
 _DNS_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 _SERVICE_NAME = re.compile(
-    rf"({'|'.join(re.escape(p) for p in SERVICE_NAME_PREFIXES)})\.({_REGION})\.vpce-svc-[0-9a-f]{{17}}"
+    rf"({'|'.join(re.escape(p) for p in SERVICE_NAME_PREFIXES)})\.({_REGION})\.vpce-svc-[0-9a-f]{{17}}",
+    re.ASCII,
 )
 _PRINCIPAL_ALLOWED = "a 12-digit account ID or an IAM ARN of an account root, role or user"
 _ACCOUNT_ALLOWED = "a 12-digit account ID"
@@ -215,9 +240,19 @@ def check_principals(principals: Sequence[str], *, argument: str, allow_arns: bo
     return problems
 
 
-def check_open_to_all(principals: Sequence[str], *, allow_all: bool) -> list[Problem]:
-    """``*`` among the allowed principals only when ``allow_all_principals`` says so."""
-    return [
+def check_open_to_all(
+    principals: Sequence[str],
+    *,
+    allow_all: bool,
+    acceptance_required: bool = True,
+    allow_all_without_acceptance: bool = False,
+) -> list[Problem]:
+    """``*`` among the allowed principals only when ``allow_all_principals`` says so.
+
+    With acceptance off as well, every AWS account could connect with no decision at all: that
+    takes a second flag, ``allow_all_principals_without_acceptance``.
+    """
+    problems = [
         Problem(
             "allowed_principals",
             "'*' would let every AWS account connect",
@@ -226,6 +261,86 @@ def check_open_to_all(principals: Sequence[str], *, allow_all: bool) -> list[Pro
         )
         for index, principal in enumerate(principals)
         if principal == "*" and not allow_all
+    ]
+    if is_open_to_all(principals, acceptance_required=acceptance_required) and not (
+        allow_all_without_acceptance
+    ):
+        problems.append(
+            Problem(
+                "acceptance_required",
+                "turned off with '*' in allowed_principals would let every AWS account connect "
+                "with no decision",
+                fix=Fix("allow_all_principals_without_acceptance", value=True, purpose="to mean it"),
+            )
+        )
+    return problems
+
+
+def is_open_to_all(principals: Sequence[str], *, acceptance_required: bool) -> bool:
+    """Whether every AWS account may connect and is accepted without review."""
+    return "*" in principals and not acceptance_required
+
+
+def partition_of(region: str | None) -> str | None:
+    """The partition of a concrete, known region (``aws-cn`` for ``cn-north-1``), else None.
+
+    An environment-agnostic stack's ``Aws.PARTITION`` is a token, so its partition is unknown.
+    """
+    if region is None or _unresolved(region):
+        return None
+    return RegionInfo.get(region).partition
+
+
+def check_principal_partitions(
+    principals: Sequence[str], *, partition: str | None, argument: str = "allowed_principals"
+) -> list[Problem]:
+    """Principal ARNs are in the stack's partition; without one, all in the same partition.
+
+    An endpoint service lives in one partition. When the stack's partition is unknown (an
+    environment-agnostic stack), the first ARN's partition stands for it.
+    """
+    problems = []
+    expected, where = partition, "this stack deploys to"
+    for index, principal in enumerate(principals):
+        match = None if _unresolved(principal) else _IAM_PRINCIPAL_ARN.fullmatch(principal)
+        if match is None:
+            continue
+        if expected is None:
+            expected, where = match.group(1), f"{argument}[{index}] is in"
+        elif match.group(1) != expected:
+            problems.append(
+                Problem(
+                    argument,
+                    f"{principal!r} is in partition {match.group(1)!r}, but {where} {expected!r}: "
+                    "an endpoint service and its consumers share one partition",
+                    index,
+                )
+            )
+    return problems
+
+
+def check_auto_accept_allowed(
+    accounts: Sequence[str], allowed: Sequence[str], *, argument: str = "auto_accept_principals"
+) -> list[Problem]:
+    """Every account to auto-accept is allowed to connect: ``*``, the account ID or its root ARN.
+
+    An IAM role or user ARN allows that role or user, not the whole account. A root ARN whose
+    partition is a token (``arn:${Token[AWS.Partition]}:iam::111122223333:root``) still names
+    its account; other unresolved principals allow nothing that can be judged here.
+    """
+    if "*" in allowed:
+        return []
+    covered = {principal for principal in allowed if is_account_id(principal)}
+    covered |= {match.group(1) for principal in allowed if (match := _ROOT_ARN.fullmatch(principal))}
+    return [
+        Problem(
+            argument,
+            f"{account!r} is not allowed to connect (allowed_principals has neither the account ID, "
+            "its root ARN nor '*'), so it could never be accepted; allow the account or remove it here",
+            index,
+        )
+        for index, account in enumerate(accounts)
+        if is_account_id(account) and account not in covered
     ]
 
 
@@ -236,6 +351,12 @@ def _principal_message(principal: object, *, allowed: str, allow_arns: bool) -> 
         return None
     if allow_arns and _IAM_PRINCIPAL_ARN.fullmatch(principal):
         return None
+    path = _IAM_PATH_ARN.fullmatch(principal) if allow_arns else None
+    if path is not None:
+        return (
+            f"{principal!r} has a path ({path.group(1)!r}), and endpoint service permissions take no "
+            "principal ARNs with paths; allow the account, or a role or user without a path"
+        )
     if allow_arns and principal.startswith("arn:"):
         return (
             f"{principal!r} is not an IAM principal ARN; expected "
@@ -265,6 +386,34 @@ def check_regions(regions: Sequence[str], *, argument: str) -> list[Problem]:
         for index, region in enumerate(regions)
         for p in check_region(region, argument=argument, index=index)
     ]
+
+
+def check_region_partitions(
+    regions: Sequence[str], *, partition: str | None, argument: str, listed: bool = True
+) -> list[Problem]:
+    """Other regions of a link are in the stack's partition (without one, all in one partition).
+
+    Cross-region PrivateLink never crosses a partition. Regions aws-cdk-lib does not know pass.
+    ``listed`` says whether ``argument`` is a list.
+    """
+    problems = []
+    expected, where = partition, "this stack deploys to"
+    for index, region in enumerate(regions):
+        found = partition_of(region)
+        if found is None:
+            continue
+        if expected is None:
+            expected, where = found, f"{argument}[{index}] is in"
+        elif found != expected:
+            problems.append(
+                Problem(
+                    argument,
+                    f"{region!r} is in partition {found!r}, but {where} {expected!r}: "
+                    "cross-region PrivateLink stays within one partition",
+                    index if listed else None,
+                )
+            )
+    return problems
 
 
 def check_choice(
@@ -345,6 +494,33 @@ def check_zone_holds(
     return problems
 
 
+AWS_DOMAINS: tuple[str, ...] = tuple(
+    sorted({suffix for r in RegionInfo.regions if (suffix := r.domain_suffix)})
+)
+"""The service domains AWS owns in every partition aws-cdk-lib knows (``amazonaws.com``, ...)."""
+
+
+def check_owned_domain(name: str, *, argument: str, index: int | None = None) -> list[Problem]:
+    """A name for DNS you control: not an IP address, and not under a domain AWS owns."""
+    if _unresolved(name) or not isinstance(name, str):
+        return []
+    bare = name.removesuffix(".").lower()
+    try:
+        ipaddress.ip_address(bare)
+    except ValueError:
+        pass
+    else:
+        return [
+            Problem(argument, f"{name!r} is an IP address; expected a DNS name in a domain you own", index)
+        ]
+    owner = next((domain for domain in AWS_DOMAINS if domain_contains(domain, bare)), None)
+    if owner is not None:
+        return [
+            Problem(argument, f"{name!r} is under {owner!r}, which AWS owns; use a domain you own", index)
+        ]
+    return []
+
+
 def check_service_name(name: str, *, argument: str = "service_name") -> list[Problem]:
     """An endpoint service name, ``<prefix>.<region>.vpce-svc-<17 hex>`` in any partition."""
     if _unresolved(name) or (isinstance(name, str) and _SERVICE_NAME.fullmatch(name)):
@@ -373,31 +549,188 @@ def check_service_region(
     return problems
 
 
-def check_cidrs(cidrs: Sequence[str], *, argument: str) -> list[Problem]:
-    """CIDR blocks of clients or targets: valid, and not the whole address space."""
+def check_cidrs(cidrs: Sequence[str], *, argument: str, allow_broad: bool = False) -> list[Problem]:
+    """CIDR blocks of clients or targets: valid, canonical, and not (nearly) every address.
+
+    Parsed with ``ipaddress``: a block with host bits set (``10.1.2.3/8``) or written another way
+    than its canonical form (``0.0.0.0/00``, ``0::/0``, an address without a prefix) is refused,
+    naming the canonical form. ``/0`` is always refused; a prefix shorter than ``/8`` (IPv4) or
+    ``/16`` (IPv6) is refused as nearly every address unless ``allow_broad`` says it is meant.
+    """
     problems = []
     for index, cidr in enumerate(cidrs):
         if _unresolved(cidr):
             continue
-        try:
-            network = ipaddress.ip_network(cidr, strict=False)
-        except (TypeError, ValueError):
-            problems.append(Problem(argument, f"{cidr!r} is not a CIDR block (like '10.60.0.0/16')", index))
-            continue
-        if network.prefixlen == 0:
+        message, fix = _cidr_message(cidr, allow_broad=allow_broad)
+        if message is not None:
+            problems.append(Problem(argument, message, index, fix))
+    return problems
+
+
+BROAD_PREFIXES = {4: 8, 6: 16}
+"""Prefixes shorter than these (per IP version) are "nearly every address" (``allow_broad_cidrs``)."""
+
+
+def _cidr_message(cidr: str, *, allow_broad: bool) -> tuple[str | None, Fix | None]:
+    try:
+        network = ipaddress.ip_network(cidr, strict=False)
+        address = ipaddress.ip_interface(cidr).ip
+    except (TypeError, ValueError):
+        return f"{cidr!r} is not a CIDR block (like '10.60.0.0/16')", None
+    canonical = str(network)
+    clauses = []
+    if network.network_address != address:
+        clauses.append(f"has host bits set (its network is {canonical!r})")
+    elif canonical != cidr:
+        clauses.append(f"is not canonical (write {canonical!r})")
+    fix = None
+    shortest = BROAD_PREFIXES[network.version]
+    if network.prefixlen == 0:
+        clauses.append("would allow every address; name the networks you mean")
+    elif network.prefixlen < shortest and not allow_broad:
+        clauses.append(
+            f"is a /{network.prefixlen}, nearly every address (shorter than /{shortest}); "
+            "name smaller networks"
+        )
+        fix = Fix("allow_broad_cidrs", value=True, purpose="to mean it")
+    if not clauses:
+        return None, None
+    return f"{cidr!r} " + " and ".join(clauses), fix
+
+
+def check_peers(peers: Sequence[ec2.IPeer], *, argument: str, allow_broad: bool = False) -> list[Problem]:
+    """Security-group peers: each CIDR peer (judged by its ``unique_id``) as ``check_cidrs`` says.
+
+    Security groups and prefix lists name their members themselves and pass.
+    """
+    problems = []
+    for index, peer in enumerate(peers):
+        if _peer_cidr(peer) is not None:
+            problems += [
+                replace(problem, index=index)
+                for problem in check_cidrs([peer.unique_id], argument=argument, allow_broad=allow_broad)
+            ]
+    return problems
+
+
+def _peer_cidr(peer: ec2.IPeer) -> str | None:
+    """The CIDR block of a CIDR peer; None for security groups and prefix lists."""
+    config = peer.to_ingress_rule_config()
+    return config.cidr_ip or config.cidr_ipv6
+
+
+def peer_families(peer: ec2.IPeer) -> tuple[str, ...]:
+    """The IP versions a rule for this peer counts against (``rule_families``)."""
+    return rule_families(_peer_cidr(peer) or peer.unique_id)
+
+
+SECURITY_GROUP_RULES_QUOTA = 60
+"""VPC's default quota of inbound (and of outbound) rules per security group, per IP version."""
+
+
+def rule_families(source: str) -> tuple[str, ...]:
+    """The IP versions a security-group rule with this source counts against.
+
+    A CIDR counts against its own version; a security group or prefix list against both (a
+    customer-managed prefix list counts as its maximum size, which only AWS knows: here, one).
+    """
+    if "/" in source and not _unresolved(source):
+        return ("IPv6",) if ":" in source else ("IPv4",)
+    return ("IPv4", "IPv6")
+
+
+def check_security_group_rules(
+    sources: Sequence[Sequence[str]],
+    *,
+    ports: int,
+    direction: str,
+    argument: str,
+    group: str = "the security group",
+    noun: str = "sources",
+    quota: int = SECURITY_GROUP_RULES_QUOTA,
+) -> list[Problem]:
+    """One security group's rules (each source on each port) fit the VPC quota, per IP version.
+
+    ``sources`` holds the families (``rule_families``) of each distinct source; ``group`` and
+    ``noun`` name the group and its sources in the message.
+    """
+    problems = []
+    default = " (the VPC default)" if quota == SECURITY_GROUP_RULES_QUOTA else ""
+    for family in ("IPv4", "IPv6"):
+        count = sum(family in families for families in sources)
+        if count * ports > quota:
             problems.append(
-                Problem(argument, f"{cidr!r} would allow every address; name the networks you mean", index)
+                Problem(
+                    argument,
+                    f"{group} would need {count * ports} {direction} {family} rules ({count} {noun} x "
+                    f"{ports} port{'s' * (ports != 1)}), over the quota of {quota} per direction and IP "
+                    f"version{default}; "
+                    "name fewer, wider networks (or a security group), or set security_group_rule_quota "
+                    "to your account's raised quota",
+                )
             )
     return problems
 
 
-def check_range(
-    value: float | None, *, argument: str, low: float, high: float | None = None
+def check_egress_rules(
+    ports: Sequence[int],
+    target_cidrs: Sequence[str],
+    *,
+    health_check_ports: Sequence[int] = (),
+    quota: int = SECURITY_GROUP_RULES_QUOTA,
 ) -> list[Problem]:
-    """A number between ``low`` and ``high`` (no upper bound when None); None means the default."""
-    if value is None or _unresolved(value) or (low <= value and (high is None or value <= high)):
+    """The provider NLB's egress rules fit the quota, one per network and port.
+
+    The networks are the VPC's CIDR (IPv4) and each target network; the ports every service and
+    health-check port. Too many are ``target_cidrs``' problem: the VPC alone fits 50 ports.
+    """
+    egress_ports = {*ports, *health_check_ports}
+    networks = [("IPv4",), *(rule_families(cidr) for cidr in dict.fromkeys(target_cidrs))]
+    return check_security_group_rules(
+        networks,
+        ports=len(egress_ports),
+        direction="outbound",
+        argument="target_cidrs",
+        group="the NLB's security group",
+        noun="networks",
+        quota=quota,
+    )
+
+
+MAX_TEMPLATE_BYTES = 1_000_000
+"""CloudFormation's largest template, uploaded through S3 as the CDK CLI does (aws-cdk-lib's limit)."""
+
+
+def check_template_size(size: int, *, argument: str = "template") -> list[Problem]:
+    """A synthesized template CloudFormation accepts: at most ``MAX_TEMPLATE_BYTES`` bytes."""
+    if size <= MAX_TEMPLATE_BYTES:
+        return []
+    return [
+        Problem(
+            argument,
+            f"{size:,} bytes, over CloudFormation's limit of {MAX_TEMPLATE_BYTES:,} bytes "
+            "(a template uploaded through S3, as the CDK CLI does); allow fewer principals "
+            "or split the stack",
+        )
+    ]
+
+
+def check_range(
+    value: float | None, *, argument: str, low: float, high: float | None = None, whole: bool = False
+) -> list[Problem]:
+    """A number between ``low`` and ``high`` (no upper bound when None); None means the default.
+
+    Booleans are refused (``True`` would count as 1); with ``whole``, so are fractions.
+    """
+    if value is None or _unresolved(value):
         return []
     allowed = f"{low}-{high}" if high is not None else f"{low} or more"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return [Problem(argument, f"{value!r} is not a number; expected {allowed}")]
+    if whole and not float(value).is_integer():
+        return [Problem(argument, f"{value!r} is not a whole number; expected {allowed}")]
+    if low <= value and (high is None or value <= high):
+        return []
     return [Problem(argument, f"{value} is out of range ({allowed})")]
 
 
@@ -411,8 +744,8 @@ def check_health_check(
     port: int | None = None,
     path: str | None = None,
     interval_seconds: float | None = None,
-    healthy_threshold: int | None = None,
-    unhealthy_threshold: int | None = None,
+    healthy_threshold: float | None = None,
+    unhealthy_threshold: float | None = None,
 ) -> list[Problem]:
     """An NLB target group's health check, within ELB's limits (``None`` = the default)."""
 
@@ -433,7 +766,7 @@ def check_health_check(
         ("healthy_threshold", healthy_threshold, 2, 10),
         ("unhealthy_threshold", unhealthy_threshold, 2, 10),
     ):
-        problems += check_range(value, argument=at(field), low=low, high=high)
+        problems += check_range(value, argument=at(field), low=low, high=high, whole=True)
     return problems
 
 
@@ -517,7 +850,9 @@ def check_private_dns(name: str | None, zone_name: str | None) -> list[Problem]:
         if zone_name is not None:
             return [Problem("public_hosted_zone", "given without private_dns_name; set both or neither")]
         return []
-    problems = check_dns_name(name, argument="private_dns_name")
+    problems = check_dns_name(name, argument="private_dns_name") or check_owned_domain(
+        name, argument="private_dns_name"
+    )
     if zone_name is not None and not problems:
         problems = check_zone_holds(
             zone_name,
@@ -568,7 +903,9 @@ def check_private_zone(zone_name: str | None, record_names: Sequence[str]) -> li
         if record_names:
             return [Problem("record_names", "given without private_hosted_zone_name; set both or neither")]
         return []
-    problems = check_dns_name(zone_name, argument="private_hosted_zone_name")
+    problems = check_dns_name(zone_name, argument="private_hosted_zone_name") or check_owned_domain(
+        zone_name, argument="private_hosted_zone_name"
+    )
     if not record_names:
         problems.append(
             Problem(
@@ -585,3 +922,101 @@ def check_private_zone(zone_name: str | None, record_names: Sequence[str]) -> li
     if duplicates:
         problems.append(Problem("record_names", f"{duplicates} are listed more than once"))
     return problems
+
+
+_ARN = re.compile(r"arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)", re.ASCII | re.DOTALL)
+_TOPIC_NAME = re.compile(r"[A-Za-z0-9_-]{1,251}\.fifo|[A-Za-z0-9_-]{1,256}", re.ASCII)
+_TOPIC_ARN_FORM = "arn:<partition>:sns:<region>:<12-digit account>:<topic name>"
+
+
+def check_topic_arn(
+    arn: str, *, argument: str, partition: str | None = None, account: str | None = None
+) -> list[Problem]:
+    """An SNS topic ARN; in ``partition`` and owned by ``account`` when they are given.
+
+    Give ``account`` for a topic this stack subscribes to: a topic of another account would be
+    subscribed to silently (or fail at deploy, depending on that topic's policy).
+    """
+    if _unresolved(arn):
+        return []
+    match = _ARN.fullmatch(arn) if isinstance(arn, str) else None
+    if match is None:
+        return [Problem(argument, f"{arn!r} is not an SNS topic ARN; expected {_TOPIC_ARN_FORM}")]
+    arn_partition, service, region, owner, name = match.groups()
+    if service != "sns":
+        return [
+            Problem(
+                argument,
+                f"{arn!r} is an ARN of service {service!r}, not an SNS topic; expected {_TOPIC_ARN_FORM}",
+            )
+        ]
+    if not (
+        arn_partition in PARTITIONS
+        and _REGION_NAME.fullmatch(region)
+        and is_account_id(owner)
+        and _TOPIC_NAME.fullmatch(name)
+    ):
+        return [Problem(argument, f"{arn!r} is not an SNS topic ARN; expected {_TOPIC_ARN_FORM}")]
+    problems = []
+    if partition is not None and arn_partition != partition:
+        problems.append(
+            Problem(
+                argument,
+                f"{arn!r} is in partition {arn_partition!r}, but this stack deploys to {partition!r}",
+            )
+        )
+    if account is not None and not _unresolved(account) and owner != account:
+        problems.append(
+            Problem(
+                argument,
+                f"{arn!r} belongs to account {owner!r}, not this stack's account {account!r}; "
+                "the auto-acceptor subscribes to it, so use a topic of this account",
+            )
+        )
+    return problems
+
+
+_RDS_IDENTIFIER = re.compile(r"[a-z](?:[a-z0-9]|-(?!-)){0,62}(?<!-)", re.ASCII)
+_RDS_IDENTIFIER_FORM = (
+    "1-63 lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen"
+)
+
+
+def check_source_identifiers(
+    identifiers: Sequence[str], *, argument: str = "source_identifiers"
+) -> list[Problem]:
+    """RDS instance, cluster or proxy identifiers for an event filter, as RDS reports them.
+
+    The event rule matches each one literally (``*`` is no wildcard there), and RDS reports
+    identifiers in lower case: a value that can never match means no event ever fires.
+    """
+    problems = []
+    seen: set[str] = set()
+    for index, identifier in enumerate(identifiers):
+        if _unresolved(identifier):
+            continue
+        message = _source_identifier_message(identifier)
+        if message is None and identifier in seen:
+            message = f"{identifier!r} is listed more than once"
+        if message is not None:
+            problems.append(Problem(argument, message, index))
+        seen.add(identifier)
+    return problems
+
+
+def _source_identifier_message(identifier: object) -> str | None:
+    if isinstance(identifier, str) and _RDS_IDENTIFIER.fullmatch(identifier):
+        return None
+    if identifier == "*":
+        return (
+            "'*' is no wildcard here: the RDS event rule would match it literally and never fire; "
+            "list the DB instance, cluster or proxy identifiers"
+        )
+    if identifier == "":
+        return f"'' is empty: the RDS event rule would never fire; expected {_RDS_IDENTIFIER_FORM}"
+    if isinstance(identifier, str) and _RDS_IDENTIFIER.fullmatch(identifier.lower()):
+        return (
+            f"{identifier!r} has upper-case letters, but RDS reports identifiers in lower case; "
+            f"write {identifier.lower()!r}"
+        )
+    return f"{identifier!r} is not an RDS identifier; expected {_RDS_IDENTIFIER_FORM}"

@@ -15,6 +15,7 @@ own for anything a construct decides (``None`` = "the construct's default").
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Self
 
@@ -38,7 +39,9 @@ from .config_types import (
     PrefixListId,
     Region,
     Retention,
+    RuleQuota,
     SecurityGroupId,
+    SourceIdentifiers,
     Tags,
     Text,
     Texts,
@@ -186,8 +189,8 @@ class DatabaseConfig(Model):
     """The database behind the provider's IP target groups, followed by the target updater."""
 
     hostname: DnsName
-    source_identifiers: Texts = ()
-    """DB instance, cluster or proxy identifiers whose RDS events trigger an update."""
+    source_identifiers: SourceIdentifiers = ()
+    """DB instance, cluster or proxy identifiers whose RDS events trigger an update (lower case)."""
     schedule_minutes: (
         Annotated[StrictInt, rule(lambda v: rules.check_range(v, argument="", low=1))] | None
     ) = None
@@ -236,6 +239,8 @@ class ProviderConfig(Model):
     allowed_principals: Annotated[Texts, rule(lambda v: rules.check_principals(v, argument=""))] = ()
     allow_all_principals: StrictBool | None = None
     acceptance_required: StrictBool | None = None
+    allow_all_principals_without_acceptance: StrictBool | None = None
+    """Needed as well for ``'*'`` with ``acceptance_required: false`` (every account, unreviewed)."""
     auto_accept_principals: Annotated[
         Texts, rule(lambda v: rules.check_principals(v, argument="", allow_arns=False))
     ] = ()
@@ -256,6 +261,10 @@ class ProviderConfig(Model):
     enforce_security_group_inbound_rules_on_private_link_traffic: StrictBool | None = None
     target_cidrs: Cidrs = ()
     """Networks outside the VPC where targets live (a peered VPC): the NLB may reach them."""
+    allow_broad_cidrs: StrictBool | None = None
+    """Accept ``target_cidrs`` shorter than /8 (IPv4) or /16 (IPv6)."""
+    security_group_rule_quota: RuleQuota | None = None
+    """The account's quota of rules per security group, when AWS raised it from 60."""
     contributor_insights: StrictBool | None = None
     health_check: HealthCheckConfig | None = None
     private_dns_name: DnsName | None = None
@@ -271,7 +280,32 @@ class ProviderConfig(Model):
     @model_validator(mode="after")
     def _provider_rules(self) -> Self:
         problems = [
-            *rules.check_open_to_all(self.allowed_principals, allow_all=bool(self.allow_all_principals)),
+            *rules.check_open_to_all(
+                self.allowed_principals,
+                allow_all=bool(self.allow_all_principals),
+                acceptance_required=self.acceptance_required is not False,
+                allow_all_without_acceptance=bool(self.allow_all_principals_without_acceptance),
+            ),
+            *rules.check_principal_partitions(
+                self.allowed_principals, partition=rules.partition_of(self.env.region)
+            ),
+            *rules.check_region_partitions(
+                self.allowed_regions,
+                partition=rules.partition_of(self.env.region),
+                argument="allowed_regions",
+            ),
+            *rules.check_cidrs(
+                self.target_cidrs, argument="target_cidrs", allow_broad=bool(self.allow_broad_cidrs)
+            ),
+            *rules.check_egress_rules(
+                self.ports,
+                self.target_cidrs,
+                health_check_ports=[self.health_check.port]
+                if self.health_check and self.health_check.port
+                else [],
+                quota=self.security_group_rule_quota or rules.SECURITY_GROUP_RULES_QUOTA,
+            ),
+            *self._topic_problems(),
             *(
                 rules.check_ip_address_types(self.supported_ip_address_types, dualstack=self.dualstack)
                 if self.supported_ip_address_types is not None
@@ -297,6 +331,23 @@ class ProviderConfig(Model):
             fixes={"ip_address_type": "dualstack: true"},
         )
         return self
+
+    def _topic_problems(self) -> list[Problem]:
+        """Topics in this stack's partition; the one the auto-acceptor subscribes to, in its account."""
+        partition = rules.partition_of(self.env.region)
+        problems = []
+        if self.notifications is not None and self.notifications.topic_arn is not None:
+            problems += rules.check_topic_arn(
+                self.notifications.topic_arn,
+                argument="notifications.topic_arn",
+                partition=partition,
+                account=self.env.account if self.auto_accept_principals else None,
+            )
+        if self.alarm_topic_arn is not None:
+            problems += rules.check_topic_arn(
+                self.alarm_topic_arn, argument="alarm_topic_arn", partition=partition
+            )
+        return problems
 
 
 def _az_problems(env: EnvConfig, vpc: VpcConfig) -> list[Problem]:
@@ -381,6 +432,10 @@ class ConsumerConfig(Model):
     ] = ()
     """The provider's ports; empty means the ports of this app's provider (when linked)."""
     allowed_peers: tuple[PeerConfig, ...] = ()
+    allow_broad_cidrs: StrictBool | None = None
+    """Accept peer CIDRs shorter than /8 (IPv4) or /16 (IPv6)."""
+    security_group_rule_quota: RuleQuota | None = None
+    """The account's quota of rules per security group, when AWS raised it from 60."""
     private_dns_enabled: StrictBool | None = None
     private_hosted_zone: PrivateZoneConfig | None = None
     ip_address_type: Annotated[Text, choice(rules.ENDPOINT_IP_ADDRESS_TYPES)] | None = None
@@ -412,6 +467,13 @@ class ConsumerConfig(Model):
                     "a linked consumer takes its provider's zones (provider.vpc.availability_zone_ids)",
                 )
             )
+        if self.service_region is not None:
+            problems += rules.check_region_partitions(
+                [self.service_region],
+                partition=rules.partition_of(self.env.region),
+                argument="service_region",
+                listed=False,
+            )
         if not self.ports and not self.linked:
             problems.append(
                 Problem("ports", "the provider's TCP ports are required with a service_name, got none")
@@ -420,8 +482,30 @@ class ConsumerConfig(Model):
             problems.append(
                 Problem("ip_address_type", f"{self.ip_address_type!r} needs IPv6 subnets; set vpc.ipv6: true")
             )
+        for index, peer in enumerate(self.allowed_peers):
+            problems += [
+                replace(problem, argument=f"allowed_peers[{index}].cidr", index=None)
+                for problem in rules.check_cidrs(
+                    [peer.cidr] if peer.cidr else [], argument="", allow_broad=bool(self.allow_broad_cidrs)
+                )
+            ]
         raise_problems([*problems, *_az_problems(self.env, self.vpc)])
         return self
+
+    def inbound_rule_problems(self, ports: tuple[int, ...]) -> list[Problem]:
+        """The endpoint's inbound rules, every peer on every port (``ports``), within the quota."""
+        sources = dict.fromkeys(
+            peer.cidr or peer.security_group_id or peer.prefix_list_id or "" for peer in self.allowed_peers
+        )
+        return rules.check_security_group_rules(
+            [rules.rule_families(source) for source in sources],
+            ports=len(set(ports)),
+            direction="inbound",
+            argument="allowed_peers",
+            group="the endpoint's security group",
+            noun="peers",
+            quota=self.security_group_rule_quota or rules.SECURITY_GROUP_RULES_QUOTA,
+        )
 
 
 class AppConfig(Model):
@@ -436,7 +520,21 @@ class AppConfig(Model):
             raise_problems(
                 [Problem("", "nothing to build; give a provider section, a consumers list, or both")]
             )
-        raise_problems(link.problems(self))
+        problems = link.problems(self)
+        if self.provider is not None:
+            problems += [
+                replace(problem, argument=f"provider.{problem.argument}")
+                for problem in rules.check_auto_accept_allowed(
+                    self.provider.auto_accept_principals, link.allowed_principals(self)
+                )
+            ]
+        for index, consumer in enumerate(self.consumers):
+            ports = consumer.ports or (self.provider.ports if consumer.linked and self.provider else ())
+            problems += [
+                replace(problem, argument=f"consumers[{index}].{problem.argument}")
+                for problem in consumer.inbound_rule_problems(ports)
+            ]
+        raise_problems(problems)
         return self
 
 
@@ -454,19 +552,26 @@ def parse_config(data: object) -> AppConfig:
     return link.resolve(config)
 
 
-def load_config(context: Callable[[str], object]) -> AppConfig:
+def load_config(context: Callable[[str], object], *, cdk_json: Path = Path("cdk.json")) -> AppConfig:
     """The app's config: the file named by context ``config``, else context ``privatelink``.
 
-    ``context`` is ``app.node.try_get_context``.
+    ``context`` is ``app.node.try_get_context``. The CDK CLI reads ``cdk_json`` (the project's
+    cdk.json) keeping the last of two equal keys, so when the config comes from there, the file
+    itself is read again, strictly, to refuse a key written twice.
     """
     file_name = context("config")
     if file_name is None:
+        if cdk_json.is_file():
+            _read(cdk_json, where=str(cdk_json))
         return parse_config(context(CONTEXT_KEY) or {})
     path = Path(str(file_name))
     if not path.is_file():
         raise ConfigError([f"config: file {str(path)!r} does not exist"])
+    return parse_config(_read(path, where=f"config: {path} is not valid JSON/YAML"))
+
+
+def _read(path: Path, *, where: str) -> object:
     try:
-        data = read_config_file(path)
+        return read_config_file(path)
     except ValueError as error:
-        raise ConfigError([f"config: {path} is not valid JSON/YAML: {error}"]) from None
-    return parse_config(data)
+        raise ConfigError([f"{where}: {error}"]) from None

@@ -28,20 +28,28 @@ class SourceInt(int):
     yaml_source: str
 
 
+_MERGE = "tag:yaml.org,2002:merge"
+
+
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that refuses duplicate keys and remembers how integers were written."""
 
 
 def _mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    loader.flatten_mapping(node)
-    result: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in result:
+    """A mapping whose keys are each written once; keys merged in (``<<: *base``) may be overridden."""
+    written: set[Any] = set()
+    for key_node, _ in node.value:
+        key = "<<" if key_node.tag == _MERGE else loader.construct_object(key_node, deep=True)
+        if key in written:
             line = key_node.start_mark.line + 1
             raise DuplicateKeyError(f"line {line}: key {key!r} appears twice in one mapping")
-        result[key] = loader.construct_object(value_node, deep=True)
-    return result
+        written.add(key)
+    loader.flatten_mapping(node)
+    # Merged keys come first, then the written ones, so the written value wins, as YAML says.
+    return {
+        loader.construct_object(key_node, deep=True): loader.construct_object(value_node, deep=True)
+        for key_node, value_node in node.value
+    }
 
 
 def _integer(loader: _StrictLoader, node: yaml.ScalarNode) -> int:

@@ -31,7 +31,9 @@ __all__ = [
     "PrefixListId",
     "Region",
     "Retention",
+    "RuleQuota",
     "SecurityGroupId",
+    "SourceIdentifiers",
     "Tags",
     "Text",
     "Texts",
@@ -79,7 +81,8 @@ Texts = tuple[Text, ...]
 Account = Annotated[Text, rule(_scalar(lambda v: rules.check_principals(v, argument="", allow_arns=False)))]
 Region = Annotated[Text, rule(lambda v: rules.check_region(v, argument=""))]
 DnsName = Annotated[Text, rule(lambda v: rules.check_dns_name(v, argument=""))]
-Cidrs = Annotated[Texts, rule(lambda v: rules.check_cidrs(v, argument=""))]
+Cidrs = Annotated[Texts, rule(lambda v: rules.check_cidrs(v, argument="", allow_broad=True))]
+"""CIDR blocks, valid and canonical; how broad they may be is the model's question (``allow_broad_cidrs``)."""
 Retention = Annotated[
     StrictInt,
     rule(
@@ -92,9 +95,13 @@ Retention = Annotated[
         )
     ),
 ]
-TopicArn = Annotated[
-    Text, rule(lambda v: [] if v.startswith("arn:") else [Problem("", f"{v!r} is not an SNS topic ARN")])
+TopicArn = Annotated[Text, rule(lambda v: rules.check_topic_arn(v, argument=""))]
+"""An SNS topic ARN; its partition and account are the model's question (they need ``env``)."""
+SourceIdentifiers = Annotated[
+    tuple[StrictStr, ...], rule(lambda v: rules.check_source_identifiers(v, argument=""))
 ]
+RuleQuota = Annotated[StrictInt, rule(lambda v: rules.check_range(v, argument="", low=1, whole=True))]
+"""The account's VPC quota of rules per security group (``security_group_rule_quota``)."""
 Tags = Mapping[Text, StrictStr]
 
 
@@ -104,12 +111,13 @@ class _Model(BaseModel):
 
 def _vpc_cidr(cidr: str) -> list[Problem]:
     try:
-        network = ipaddress.IPv4Network(cidr)
+        network = ipaddress.IPv4Network(cidr, strict=False)
     except ValueError:
         return [Problem("", f"{cidr!r} is not an IPv4 CIDR block (like '10.40.0.0/16')")]
-    if not 16 <= network.prefixlen <= 28:
-        return [Problem("", f"{cidr!r} must have a prefix between /16 and /28 (VPC limits)")]
-    return []
+    problems = [replace(p, index=None) for p in rules.check_cidrs([cidr], argument="", allow_broad=True)]
+    if not problems and not 16 <= network.prefixlen <= 28:
+        problems.append(Problem("", f"{cidr!r} must have a prefix between /16 and /28 (VPC limits)"))
+    return problems
 
 
 def _resource_id(value: str, prefix: str, what: str) -> list[Problem]:
@@ -124,7 +132,7 @@ def _consumer_name(name: str) -> list[Problem]:
     return [Problem("", f"{name!r} must be letters, digits and hyphens, starting with a letter")]
 
 
-Cidr = Annotated[Text, rule(_scalar(lambda v: rules.check_cidrs(v, argument="")))]
+Cidr = Annotated[Text, rule(_scalar(lambda v: rules.check_cidrs(v, argument="", allow_broad=True)))]
 VpcCidr = Annotated[Text, rule(_vpc_cidr)]
 SecurityGroupId = Annotated[Text, rule(lambda v: _resource_id(v, "sg", "a security group ID"))]
 PrefixListId = Annotated[Text, rule(lambda v: _resource_id(v, "pl", "a prefix list ID"))]

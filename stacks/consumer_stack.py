@@ -69,6 +69,8 @@ class ConsumerStack(ConfiguredAzStack):
                 service_name=name,
                 ports=config.ports,
                 allowed_peers=[self._peer(index, peer) for index, peer in enumerate(config.allowed_peers)],
+                allow_broad_cidrs=config.allow_broad_cidrs,
+                security_group_rule_quota=config.security_group_rule_quota,
                 private_dns_enabled=config.private_dns_enabled,
                 private_hosted_zone_name=zone.name if zone else None,
                 record_names=zone.records if zone else None,

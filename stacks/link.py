@@ -16,6 +16,7 @@ A second way to connect (a handoff file from another app, say) is another branch
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from aws_cdk import App, Fn
@@ -29,7 +30,9 @@ from .provider_stack import ProviderStack
 if TYPE_CHECKING:
     from .config import AppConfig, ConsumerConfig
 
-__all__ = ["consumer_stack", "problems", "resolve", "stack_name"]
+__all__ = ["allowed_principals", "consumer_stack", "problems", "resolve", "stack_name"]
+
+_STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}", re.ASCII)
 
 
 def stack_name(consumer: ConsumerConfig, index: int, count: int) -> str:
@@ -72,7 +75,23 @@ def problems(config: AppConfig) -> list[Problem]:
 
 
 def _valid_stack_name(name: str) -> bool:
-    return len(name) <= 128 and name[:1].isalpha() and all(c.isalnum() or c == "-" for c in name)
+    return _STACK_NAME.fullmatch(name) is not None
+
+
+def allowed_principals(config: AppConfig) -> tuple[str, ...]:
+    """Whom the provider allows once linked: its own list, plus its account for linked consumers.
+
+    The account is known only when ``provider.env.account`` names it.
+    """
+    provider = config.provider
+    if provider is None:
+        return ()
+    own = (
+        (provider.env.account,)
+        if provider.env.account is not None and any(consumer.linked for consumer in config.consumers)
+        else ()
+    )
+    return (*provider.allowed_principals, *own)
 
 
 def _link_problems(config: AppConfig, consumer: ConsumerConfig, where: str) -> list[Problem]:

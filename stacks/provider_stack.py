@@ -91,6 +91,7 @@ class ProviderStack(ConfiguredAzStack):
             allowed_principals=config.allowed_principals,
             allow_all_principals=config.allow_all_principals,
             acceptance_required=config.acceptance_required,
+            allow_all_principals_without_acceptance=config.allow_all_principals_without_acceptance,
             auto_accept_principals=config.auto_accept_principals,
             allowed_regions=config.allowed_regions,
             supported_ip_address_types=config.supported_ip_address_types,
@@ -109,6 +110,8 @@ class ProviderStack(ConfiguredAzStack):
                 config.enforce_security_group_inbound_rules_on_private_link_traffic
             ),
             target_cidrs=config.target_cidrs,
+            allow_broad_cidrs=config.allow_broad_cidrs,
+            security_group_rule_quota=config.security_group_rule_quota,
             contributor_insights=config.contributor_insights,
             health_check=health_check(config.health_check) if config.health_check else None,
             private_dns_name=config.private_dns_name,

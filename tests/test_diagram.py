@@ -151,7 +151,14 @@ def test_picture_follows_the_constructs_in_the_app() -> None:
         availability_zones=["a"],
         private_subnet_ids=["subnet-0123456789abcdef0"],
     )
-    ProviderEndpointService(stack, "Link", vpc=vpc, ports=[6432], auto_accept_principals=["111122223333"])
+    ProviderEndpointService(
+        stack,
+        "Link",
+        vpc=vpc,
+        ports=[6432],
+        allowed_principals=["111122223333"],
+        auto_accept_principals=["111122223333"],
+    )
     small = describe_app(app)
     titles = {box.title: box.parent for box in small.boxes}
     assert titles == {"Small": None, "ProviderEndpointService": "Small", "ConnectionAcceptor": "Small/Link"}

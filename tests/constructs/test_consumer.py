@@ -191,9 +191,9 @@ class TestPrivateHostedZone:
         ),
         (
             {"allowed_peers": [ec2.Peer.any_ipv4()]},
-            "allowed_peers[0]: 0.0.0.0/0 would open the endpoint to every address",
+            "allowed_peers[0]: '0.0.0.0/0' would allow every address; name the networks you mean",
         ),
-        ({"allowed_peers": [ec2.Peer.any_ipv6()]}, "allowed_peers[0]: ::/0 would open the endpoint"),
+        ({"allowed_peers": [ec2.Peer.any_ipv6()]}, "allowed_peers[0]: '::/0' would allow every address"),
         (
             {"private_hosted_zone_name": "example.com", "record_names": ["db.example.org"]},
             "record_names[0]: 'db.example.org' is not in the zone 'example.com'",

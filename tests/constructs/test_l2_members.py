@@ -205,7 +205,7 @@ class TestConsumerConnections:
 
     def test_add_allowed_peers_refuses_every_address(self) -> None:
         built = consumer()
-        with pytest.raises(ValueError, match=r"allowed_peers\[0\]: 0.0.0.0/0 would open the endpoint"):
+        with pytest.raises(ValueError, match=r"allowed_peers\[0\]: '0.0.0.0/0' would allow every address"):
             built.add_allowed_peers(ec2.Peer.any_ipv4())
 
     def test_endpoint_options_take_the_l2_enums(self) -> None:

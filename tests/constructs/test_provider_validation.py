@@ -143,11 +143,16 @@ def test_accepts_unresolved_tokens() -> None:
     assert len(built.target_groups) == 1
 
 
-def test_accepts_partition_arns_and_allow_all() -> None:
-    provider(
-        allowed_principals=["arn:aws-us-gov:iam::111122223333:user/ops", "arn:aws-cn:iam::111122223333:root"],
-    )
-    provider(allowed_principals=["*"], allow_all_principals=True)
+@pytest.mark.parametrize(
+    "principals",
+    [
+        ["arn:aws-us-gov:iam::111122223333:user/ops", "arn:aws-us-gov:iam::444455556666:root"],
+        ["arn:aws-cn:iam::111122223333:root", "444455556666"],
+        ["*"],
+    ],
+)
+def test_accepts_partition_arns_and_allow_all(principals: list[str]) -> None:
+    provider(allowed_principals=principals, allow_all_principals=True)
 
 
 def test_accepts_access_logs_with_a_concrete_region() -> None:

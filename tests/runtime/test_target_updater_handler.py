@@ -411,7 +411,9 @@ class TestFaults:
                 )
         finally:
             release.set()
-        assert time.monotonic() - started < 2
+        # It gave up at its deadline instead of waiting for the hung lookup (30 s); the bound is
+        # loose because a loaded machine stretches the second the run has.
+        assert time.monotonic() - started < 15
         output = lines(capsys.readouterr().out)
         ours = [line for line in output if str(line.get("logger", "")).startswith("privatelink_cdk")]
         assert [line["message"] for line in ours] == ["update_failed"]
