@@ -18,7 +18,13 @@ from constructs import Construct
 
 from privatelink_constructs._function import alarm_on_any, dead_letter_queue, notify, python_function
 from privatelink_constructs._nag import acknowledge
-from privatelink_constructs.rules import Problem, check_principals, raise_if_problems
+from privatelink_constructs.rules import (
+    Problem,
+    check_principals,
+    check_topic_arn,
+    partition_of,
+    raise_if_problems,
+)
 
 if TYPE_CHECKING:
     from aws_cdk import aws_kms as kms
@@ -90,7 +96,19 @@ class ConnectionAcceptor(Construct):
         """
         super().__init__(scope, construct_id)
         sweep_schedule = sweep_schedule or Duration.minutes(5)
-        raise_if_problems(self, _argument_problems(accounts, sweep_schedule))
+        stack = Stack.of(self)
+        raise_if_problems(
+            self,
+            [
+                *_argument_problems(accounts, sweep_schedule),
+                *check_topic_arn(
+                    notification_topic.topic_arn,
+                    argument="notification_topic",
+                    partition=partition_of(stack.region),
+                    account=stack.account,
+                ),
+            ],
+        )
         self._add_function(
             service_id, accounts, encryption_key, log_retention, removal_policy or RemovalPolicy.RETAIN
         )

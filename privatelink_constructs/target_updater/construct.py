@@ -35,8 +35,12 @@ from privatelink_constructs.rules import (
     check_cidrs,
     check_dns_name,
     check_ports,
+    check_source_identifiers,
+    check_topic_arn,
+    partition_of,
     raise_if_problems,
 )
+from privatelink_constructs.template_size import enforce_template_size_limit
 
 from ._hostname import RdsHostname, ip_literal, parse_rds_hostname
 
@@ -272,8 +276,19 @@ class RdsTargetGroupUpdater(Construct):
                 *_target_cidr_problems(target_cidrs),
                 *_placement_problems(create_elb_endpoint, vpc_subnets),
                 *_limit_problems(estimate, len(self._groups)),
+                *check_source_identifiers(source_identifiers),
+                *(
+                    check_topic_arn(
+                        alarm_topic.topic_arn,
+                        argument="alarm_topic",
+                        partition=partition_of(Stack.of(self).region),
+                    )
+                    if alarm_topic is not None
+                    else []
+                ),
             ],
         )
+        enforce_template_size_limit(self)
         if ipv6 is not None:
             Annotations.of(self).add_warning_v2(
                 "privatelink-cdk:updaterIpv6Ignored",

@@ -6,13 +6,13 @@ import re
 from typing import Any
 
 import pytest
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration, Environment, Stack
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 
 from privatelink_constructs import ConnectionAcceptor
 from privatelink_constructs._function import create_encryption_key
-from tests.conftest import new_stack, only
+from tests.conftest import new_app, new_stack, only
 
 SERVICE_ID = "vpce-svc-0123456789abcdef0"
 
@@ -127,3 +127,20 @@ def test_alarms_on_errors_and_failures_to_the_alarm_topic() -> None:
 def test_rejects_bad_argument(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match="^" + re.escape("Test/Acceptor: " + message)):
         acceptor(**overrides)
+
+
+def test_refuses_a_topic_of_another_account() -> None:
+    stack = Stack(new_app(), "Test", env=Environment(account="111122223333", region="eu-west-1"))
+    foreign = "arn:aws:sns:eu-west-1:999988887777:links"
+    with pytest.raises(
+        ValueError,
+        match=re.escape(f"Test/Acceptor: notification_topic: '{foreign}' belongs to account '999988887777'"),
+    ):
+        acceptor(stack, notification_topic=sns.Topic.from_topic_arn(stack, "Foreign", foreign))
+
+
+def test_keeps_its_log_group_by_default_the_record_of_acceptances(default: tuple[Any, Template]) -> None:
+    _, template = default
+    template.has_resource(
+        "AWS::Logs::LogGroup", {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+    )

@@ -568,6 +568,9 @@ class TestLimits:
         ({"target_cidrs": ["fe80::/64"]}, "target_cidrs[0]: 'fe80::/64' is link-local"),
         ({"target_cidrs": ["0.0.0.0/0"]}, "target_cidrs[0]: '0.0.0.0/0' would allow every address"),
         ({"reserved_concurrent_executions": 0}, "reserved_concurrent_executions: 0 would stop every run"),
+        ({"max_removals_per_run": True}, "max_removals_per_run: True is not a whole number"),
+        ({"source_identifiers": ["*"]}, "source_identifiers[0]: '*' is no wildcard here"),
+        ({"source_identifiers": [""]}, "source_identifiers[0]: '' is empty"),
         (
             {"hostname": "db.example.com", "mode": FollowMode.RDS_CLUSTER_WRITER},
             "database_identifier: required with mode RDS_CLUSTER_WRITER",
@@ -616,3 +619,13 @@ def test_rejects_both_forms() -> None:
         ValueError, match=re.escape("Test/Updater: target_group: give target_group and port, or")
     ):
         updater(stack, service, target_group=service.target_groups[5432], port=5432)
+
+
+def test_refuses_an_alarm_topic_that_is_no_topic() -> None:
+    stack = new_stack()
+    queue_arn = "arn:aws:sqs:eu-west-1:111122223333:alarms"
+    topic = sns.Topic.from_topic_arn(stack, "Alarms", queue_arn)
+    with pytest.raises(
+        ValueError, match=re.escape(f"Test/Updater: alarm_topic: '{queue_arn}' is an ARN of service")
+    ):
+        updater(stack, alarm_topic=topic)
