@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from privatelink_constructs._patterns import ACCOUNT_ID
 from privatelink_constructs.cli.facts import (
     ConsumerFacts,
     LoadBalancer,
@@ -98,7 +99,7 @@ def how_long(since: datetime | None, now: datetime) -> str:
 
 def account_of(principal: str) -> str | None:
     """The 12-digit account of an IAM principal ARN (or of a bare account ID)."""
-    if re.fullmatch(r"\d{12}", principal):
+    if ACCOUNT_ID.fullmatch(principal):
         return principal
     match = _ACCOUNT_IN_ARN.match(principal)
     return match.group(1) if match else None
