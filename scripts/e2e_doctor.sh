@@ -7,6 +7,8 @@
 #      has no auto-acceptor), its fix naming the accept command;
 #   2. doctor --fix accepts the endpoint, checks again, and consumer.endpoint passes;
 #   3. handoff --provider-stack and --consumer-stack write files read_handoff / read_consumer_note accept.
+#   4. with the consumer's probe on (consumers[0].probe: true), doctor --probe finds it by its ProbeFunction output
+#      and reports each name and port it tried.
 # Before 1, it checks the doctor reports the emulator's one known gap on these stacks (a VPC's DNS hostnames stay
 # off whatever the template says) and applies the fix the doctor prints, as a user would.
 # Prints PASS/FAIL per step and leaves every output (JSON, text, CLI logs) in the work dir it names. Takes
@@ -118,10 +120,18 @@ assert handoff.ports == (5432,) and handoff.region == "us-east-1", handoff
 assert note.principal == "arn:aws:iam::000000000000:root" and note.service_name == handoff.service_name, note
 EOF
 
-# The probe: deploy it beside the endpoint (an update of ConsumerStack), invoke it through the doctor. The emulator
+# The probe: the default config with consumers[0].probe: true (an update of ConsumerStack), deployed as a user
+# would (-c config=FILE), then invoked through the doctor, which finds it by the ProbeFunction output. The emulator
 # runs the function on this host, with no VPC data plane: the names do not resolve and the endpoint's addresses
 # do not answer, so the probe's checks fail; what this proves is the deploy, the invocation and the report.
-PROBE_APP=("--app" "$REPO/.venv/bin/python $REPO/scripts/e2e_probe_app.py" "--output" "cdk.out.probe")
+py "$REPO" <<'EOF'
+import json, pathlib, sys
+work, repo = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+config = json.loads((repo / "cdk.json").read_text())["context"]["privatelink"]
+config["consumers"][0]["probe"] = True
+(work / "probe.json").write_text(json.dumps(config, indent=2))
+EOF
+PROBE_APP=("-c" "config=$WORK/probe.json" "--output" "cdk.out.probe")
 check "cdk deploy --all with the probe" logged "$WORK/deploy_probe.log" cdk deploy --all --require-approval never "${PROBE_APP[@]}"
 "${DOCTOR[@]}" doctor --provider-stack ProviderStack --consumer-stack ConsumerStack --probe --json \
   > "$WORK/doctor_probe.json" 2> "$WORK/doctor_probe.err"
@@ -133,11 +143,15 @@ assert "probe.dns:db.example.internal" in names and len(names) == 2, sorted(chec
 assert "probe.tcp:5432" in checks, sorted(checks)
 assert all(checks[i]["status"] == "pass" or checks[i]["fix"] for i in checks)
 EOF
+"${DOCTOR[@]}" doctor --provider-stack ProviderStack --consumer-stack ConsumerStack --probe \
+  > "$WORK/doctor_probe.txt" 2>&1
 check "cdk destroy --all" logged "$WORK/destroy.log" cdk destroy --all --force "${PROBE_APP[@]}"
 
 echo
 cat "$WORK/doctor.txt"
 echo
 cat "$WORK/doctor_after.txt"
+echo
+cat "$WORK/doctor_probe.txt"
 echo "$failures failed"
 exit $((failures > 0))

@@ -374,6 +374,8 @@ class ConsumerConfig(Model):
     private_hosted_zone: PrivateZoneConfig | None = None
     ip_address_type: Annotated[Text, choice(rules.ENDPOINT_IP_ADDRESS_TYPES)] | None = None
     dns_record_ip_type: Annotated[Text, choice(rules.ENDPOINT_DNS_RECORD_IP_TYPES)] | None = None
+    probe: StrictBool | None = None
+    """Deploy an endpoint probe beside the endpoint for ``privatelink-cdk doctor --probe``."""
     log_retention_days: Retention | None = None
     removal_policy: Annotated[Text, choice(REMOVAL_POLICIES)] | None = None
 
