@@ -23,7 +23,7 @@ from pydantic import Field, StrictBool, StrictInt, ValidationError, model_valida
 from privatelink_constructs import rules
 from privatelink_constructs.rules import Problem
 
-from . import link
+from . import handoff, link
 from .choices import HEALTH_CHECK_PROTOCOLS, REMOVAL_POLICIES, TARGET_TYPES
 from .config_errors import ConfigError, describe, problems_of, raise_problems
 from .config_files import read_config_file
@@ -359,8 +359,11 @@ class ConsumerConfig(Model):
     env: EnvConfig = EnvConfig()
     vpc: ConsumerVpcConfig = ConsumerVpcConfig()
     tags: Tags = Field(default_factory=dict)
+    from_handoff: Annotated[Text, rule(handoff.file_problems)] | None = None
+    """A provider's handoff file (``privatelink-cdk handoff``), relative to the current directory:
+    the values left out here are taken from it (``stacks/handoff.py``)."""
     service_name: Annotated[Text, rule(lambda v: rules.check_service_name(v, argument=""))] | None = None
-    """The provider's service name; None links to this app's own provider stack."""
+    """The provider's service name; None (and no ``from_handoff``) links to this app's own provider."""
     service_region: Region | None = None
     service_availability_zone_ids: ZoneIds = ()
     """The zone IDs the provider's service is in (the provider publishes them): the endpoint goes
@@ -382,12 +385,18 @@ class ConsumerConfig(Model):
     @property
     def linked(self) -> bool:
         """Whether the consumer connects to this app's own provider stack."""
-        return self.service_name is None
+        return self.service_name is None and self.from_handoff is None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_from_handoff(cls, data: object) -> object:
+        return handoff.filled(data)
 
     @model_validator(mode="after")
     def _consumer_rules(self) -> Self:
         problems = rules.check_endpoint_ip_types(self.ip_address_type, self.dns_record_ip_type)
-        if self.service_name is not None and self.service_region is not None:
+        problems += handoff.problems(self)
+        if self.service_name is not None and self.service_region is not None and self.from_handoff is None:
             problems += rules.check_service_region(self.service_name, self.service_region)
         if self.service_region is None:
             problems += rules.check_zone_overlap(
@@ -403,7 +412,7 @@ class ConsumerConfig(Model):
                     "a linked consumer takes its provider's zones (provider.vpc.availability_zone_ids)",
                 )
             )
-        if not self.ports and not self.linked:
+        if not self.ports and self.service_name is not None:
             problems.append(
                 Problem("ports", "the provider's TCP ports are required with a service_name, got none")
             )

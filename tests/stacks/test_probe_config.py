@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from stacks import ConfigError, build_app, parse_config
+from stacks import ConfigError, build_app, parse_config, with_nag
 from tests.conftest import default_config, new_app, only
 
 
@@ -77,3 +77,11 @@ def test_the_probe_runs_in_the_endpoints_subnets(probed: Template) -> None:
     endpoint = only(probed, "AWS::EC2::VPCEndpoint")["Properties"]
     assert function["VpcConfig"]["SubnetIds"] == endpoint["SubnetIds"]
     assert len(endpoint["SubnetIds"]) == 2
+
+
+def test_a_consumer_stack_with_the_probe_passes_aws_solutions_checks() -> None:
+    config = dict(default_config())
+    config["consumers"] = [{**config["consumers"][0], "probe": True}]
+    app = with_nag(new_app())
+    build_app(app, parse_config(config))
+    app.synth()  # raises "ValidationFailed" on any unacknowledged finding
