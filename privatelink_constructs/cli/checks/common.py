@@ -111,13 +111,13 @@ def endpoint_state(state: str) -> str:
 
 
 def provider_ports(ctx: Context) -> tuple[int, ...]:
-    """The ports the provider serves: its NLB listeners, else its ``Ports`` output."""
-    ports = sorted({listener.port for lb in ctx.load_balancers for listener in lb.listeners})
-    if ports:
-        return tuple(ports)
+    """The ports the provider serves: its ``Ports`` output, else its NLB listeners.
+
+    ``provider.listeners`` says when the listeners do not match the output.
+    """
     if ctx.provider is not None and ctx.provider.declared_ports:
         return tuple(sorted(ctx.provider.declared_ports))
-    return ()
+    return tuple(sorted({listener.port for lb in ctx.load_balancers for listener in lb.listeners}))
 
 
 def consumer_ports(ctx: Context) -> tuple[int, ...]:
@@ -138,7 +138,13 @@ def consumer_ports(ctx: Context) -> tuple[int, ...]:
 
 
 def service_zone_ids(ctx: Context) -> tuple[str, ...] | None:
-    """The zone IDs the service is offered in: from the provider, else from the consumer's view."""
+    """The zone IDs the service is offered in: first the provider's ``AvailabilityZoneIds`` output.
+
+    Without it: the service's own (by ID, or its zone names mapped in the provider's account),
+    else the consumer's view of the service.
+    """
+    if ctx.provider is not None and ctx.provider.declared_zone_ids:
+        return tuple(sorted(ctx.provider.declared_zone_ids))
     service = ctx.service
     if service is not None:
         if service.availability_zone_ids:
