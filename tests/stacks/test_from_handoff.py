@@ -13,19 +13,12 @@ from aws_cdk.assertions import Template
 from privatelink_constructs.cli import Handoff
 from stacks import ConfigError, build_app, parse_config
 from stacks.config import ConsumerConfig, PrivateZoneConfig
+from tests.cli.test_handoff import HANDOFF
 from tests.conftest import new_app
 
 SERVICE = "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0"
-VERIFIED = Handoff(
-    service_name=SERVICE,
-    region="us-east-1",
-    ports=(5432, 6432),
-    availability_zone_ids=("use1-az1", "use1-az2"),
-    supported_regions=("eu-west-1",),
-    private_dns_name="db.vendor.example",
-    private_dns_state="verified",
-    provider_account="111122223333",
-)
+VERIFIED = replace(HANDOFF, service_name=SERVICE, private_dns_name="db.vendor.example")
+"""Ports 5432 and 6432, zones use1-az1 and use1-az2, also offered in eu-west-1, its name verified."""
 UNVERIFIED = replace(VERIFIED, private_dns_state="pendingVerification", names_to_alias=("db.vendor.example",))
 
 
