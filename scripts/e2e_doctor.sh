@@ -7,6 +7,7 @@
 #      has no auto-acceptor), its fix naming the accept command;
 #   2. doctor --fix accepts the endpoint, checks again, and consumer.endpoint passes;
 #   3. handoff --provider-stack and --consumer-stack write files read_handoff / read_consumer_note accept.
+#      A consumer config with from_handoff: <that file> deploys, and the doctor finds it linked to the provider.
 #   4. with the consumer's probe on (consumers[0].probe: true), doctor --probe finds it by its ProbeFunction output
 #      and reports each name and port it tried.
 # Before 1, it checks the doctor reports the emulator's one known gap on these stacks (a VPC's DNS hostnames stay
@@ -119,6 +120,34 @@ handoff, note = read_handoff(work / "link.yaml"), read_consumer_note(work / "end
 assert handoff.ports == (5432,) and handoff.region == "us-east-1", handoff
 assert note.principal == "arn:aws:iam::000000000000:root" and note.service_name == handoff.service_name, note
 EOF
+
+# A consumer from that handoff file, as another team would build it: a config with only from_handoff, its VPC and
+# its peers (-c config=FILE, stack HandoffConsumer), deployed, then checked by the doctor against the provider.
+py <<'EOF'
+import json, pathlib, sys
+work = pathlib.Path(sys.argv[1])
+consumer = {
+    "stack_name": "HandoffConsumer",
+    "from_handoff": str(work / "link.yaml"),
+    "vpc": {"cidr": "10.61.0.0/16", "max_azs": 2},
+    "allowed_peers": [{"cidr": "10.61.0.0/16"}],
+}
+(work / "handoff_consumer.json").write_text(json.dumps({"consumers": [consumer]}, indent=2))
+EOF
+HANDOFF_APP=("-c" "config=$WORK/handoff_consumer.json" "--output" "cdk.out.handoff")
+check "cdk deploy of a consumer built from the handoff file" logged "$WORK/deploy_handoff.log" \
+  cdk deploy HandoffConsumer --require-approval never "${HANDOFF_APP[@]}"
+"${DOCTOR[@]}" doctor --provider-stack ProviderStack --consumer-stack HandoffConsumer --json \
+  > "$WORK/doctor_handoff.json" 2> "$WORK/doctor_handoff.err"
+check "doctor: the handoff consumer connects to the provider's service on its ports" py <<'EOF'
+import json, pathlib, sys
+checks = {c["id"]: c for c in json.loads((pathlib.Path(sys.argv[1]) / "doctor_handoff.json").read_text())["checks"]}
+assert checks["link.service"]["status"] == "pass", checks["link.service"]
+assert checks["link.ports"]["status"] == "pass", checks["link.ports"]
+assert checks["consumer.security-group"]["status"] == "pass", checks["consumer.security-group"]
+EOF
+check "cdk destroy of the handoff consumer" logged "$WORK/destroy_handoff.log" \
+  cdk destroy HandoffConsumer --force "${HANDOFF_APP[@]}"
 
 # The probe: the default config with consumers[0].probe: true (an update of ConsumerStack), deployed as a user
 # would (-c config=FILE), then invoked through the doctor, which finds it by the ProbeFunction output. The emulator
