@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import jsii
-from aws_cdk import Annotations, Duration, Fn, Stack
+from aws_cdk import Annotations, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_route53_targets as route53_targets
 from constructs import Construct
 
 from ._network import closed_security_group, one_private_subnet_per_az, selected
+from .endpoint_probe.construct import EndpointProbe
 from .rules import (
     ENDPOINT_DNS_RECORD_IP_TYPES,
     ENDPOINT_IP_ADDRESS_TYPES,
@@ -58,6 +61,10 @@ class ConsumerInterfaceEndpoint(Construct):
     the provider's private DNS name when ``private_dns_enabled`` is True, or through names of your
     own in a private hosted zone (``private_hosted_zone_name`` + ``record_names``), which lets a
     client use the provider's hostname so that its TLS certificate matches.
+
+    With ``probe=True`` an ``EndpointProbe`` runs beside the endpoint, in its subnets, for
+    ``privatelink-cdk doctor --probe``: it resolves the endpoint's names and opens TCP to every
+    port from inside the VPC, which no API call can show.
     """
 
     endpoint: ec2.InterfaceVpcEndpoint
@@ -78,6 +85,8 @@ class ConsumerInterfaceEndpoint(Construct):
     """The private hosted zone, when ``private_hosted_zone_name`` is given."""
     record_names: tuple[str, ...]
     """The names in the private hosted zone that lead to the endpoint."""
+    probe: EndpointProbe | None
+    """The endpoint probe, when ``probe`` is True (its ``function`` is what the doctor invokes)."""
 
     def __init__(
         self,
@@ -99,8 +108,12 @@ class ConsumerInterfaceEndpoint(Construct):
         dns_record_ip_type: ec2.VpcEndpointDnsRecordIpType | str | None = None,
         lookup_supported_azs: bool = False,
         service_availability_zone_ids: Sequence[str] = (),
+        probe: bool = False,
+        encryption_key: kms.IKey | None = None,
+        log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
+        removal_policy: RemovalPolicy | None = None,
     ) -> None:
-        """Create the endpoint, its security group and, optionally, a private hosted zone.
+        """Create the endpoint, its security group and, optionally, a private hosted zone and a probe.
 
         :param vpc: The consumer VPC.
         :param service_name: The provider's service name,
@@ -145,6 +158,15 @@ class ConsumerInterfaceEndpoint(Construct):
             (see ``zones``), the endpoint goes only into shared zones: none shared is an error,
             zones of yours left out get a warning. A cross-region endpoint is not matched (its
             zones are in another region). Defaults to none: every selected subnet.
+        :param probe: Deploy an ``EndpointProbe`` (a small Lambda, invoked only by
+            ``privatelink-cdk doctor --probe`` or by hand) in the endpoint's subnets. It knows the
+            endpoint's regional DNS name, the private hosted zone's record names and the ports;
+            the endpoint's security group admits it on every port. Defaults to False: no probe.
+        :param encryption_key: KMS key for the probe's log group (one key per stack is enough).
+            Defaults to a new key, made only for a probe.
+        :param log_retention: How long the probe's logs are kept. Defaults to three months.
+        :param removal_policy: What happens to the probe's log group and the KMS key it creates
+            when they leave the stack. Defaults to deleting the log group and keeping the key.
         """
         super().__init__(scope, construct_id)
         self.ports = tuple(ports)
@@ -182,11 +204,12 @@ class ConsumerInterfaceEndpoint(Construct):
             default_port=ec2.Port.tcp(self.ports[0]) if len(self.ports) == 1 else None,
         )
         self.add_allowed_peers(*allowed_peers)
+        endpoint_subnets = self._shared_zones(
+            vpc, subnets or one_private_subnet_per_az(vpc), service_availability_zone_ids
+        )
         self._add_endpoint(
             vpc,
-            subnets=self._shared_zones(
-                vpc, subnets or one_private_subnet_per_az(vpc), service_availability_zone_ids
-            ),
+            subnets=endpoint_subnets,
             private_dns_enabled=private_dns_enabled,
             lookup_supported_azs=lookup_supported_azs,
             service_region=service_region,
@@ -196,6 +219,20 @@ class ConsumerInterfaceEndpoint(Construct):
         self.hosted_zone = None
         if private_hosted_zone_name is not None:
             self._add_hosted_zone(vpc, private_hosted_zone_name, with_ipv6=record_type in _WITH_IPV6_RECORDS)
+        self.probe = None
+        if probe:
+            self.probe = EndpointProbe(
+                self,
+                "Probe",
+                vpc=vpc,
+                ports=self.ports,
+                endpoint=self,
+                subnets=endpoint_subnets,
+                names=[self.dns_name, *self.record_names],
+                encryption_key=encryption_key,
+                log_retention=log_retention,
+                removal_policy=removal_policy,
+            )
         enforce_template_size_limit(self)
 
     @property

@@ -26,6 +26,7 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk.region_info import RegionInfo
 from constructs import Construct
 
+from . import _patterns
 from .zones import is_zone_id, region_of_zone_id, zone_id_prefix
 
 __all__ = [
@@ -112,12 +113,10 @@ _E = TypeVar("_E")
 MAX_NLB_LISTENERS = 50
 """PrivateLink limit: an endpoint service's NLB may have at most 50 listeners."""
 
-SERVICE_NAME_PREFIXES: tuple[str, ...] = tuple(
-    sorted({fact for r in RegionInfo.regions if (fact := r.vpc_endpoint_service_name_prefix)})
-)
+SERVICE_NAME_PREFIXES: tuple[str, ...] = _patterns.SERVICE_NAME_PREFIXES
 """Endpoint service name prefixes of every partition aws-cdk-lib knows (``cn.com...`` in China)."""
 
-_ACCOUNT_ID = re.compile(r"\d{12}", re.ASCII)
+_ACCOUNT_ID = _patterns.ACCOUNT_ID
 PARTITIONS: tuple[str, ...] = tuple(sorted({r.partition for r in RegionInfo.regions if r.partition}))
 """Every AWS partition aws-cdk-lib knows (``aws``, ``aws-cn``, ``aws-us-gov``, ...)."""
 
@@ -130,13 +129,8 @@ _IAM_PATH_ARN = re.compile(
     rf"arn:(?:{_PARTITION}):iam::\d{{12}}:(?:role|user)(/[\w+=,.@/-]+/)[\w+=,.@-]{{1,64}}", re.ASCII
 )
 _ROOT_ARN = re.compile(r"arn:[^:]+:iam::(\d{12}):root", re.ASCII)
-_REGION = r"[a-z]{2,4}(?:-[a-z]+){1,3}-\d{1,2}"
-_REGION_NAME = re.compile(_REGION, re.ASCII)
-_DNS_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
-_SERVICE_NAME = re.compile(
-    rf"({'|'.join(re.escape(p) for p in SERVICE_NAME_PREFIXES)})\.({_REGION})\.vpce-svc-[0-9a-f]{{17}}",
-    re.ASCII,
-)
+_REGION_NAME = _patterns.REGION_NAME
+_SERVICE_NAME = _patterns.SERVICE_NAME
 _PRINCIPAL_ALLOWED = "a 12-digit account ID or an IAM ARN of an account root, role or user"
 _ACCOUNT_ALLOWED = "a 12-digit account ID"
 
@@ -446,13 +440,9 @@ def check_dns_name(name: str, *, argument: str, index: int | None = None) -> lis
     if _unresolved(name):
         return []
     allowed = "lower-case letters, digits and hyphens in dot-separated labels, like 'db.example.com'"
-    problem = [Problem(argument, f"{name!r} is not a DNS name; expected {allowed}", index)]
-    if not isinstance(name, str) or name == "":
-        return problem
-    labels = name.removesuffix(".").split(".")
-    if len(name) > 253 or len(labels) < 2 or not all(_DNS_LABEL.fullmatch(label) for label in labels):
-        return problem
-    return []
+    if _patterns.is_dns_name(name):
+        return []
+    return [Problem(argument, f"{name!r} is not a DNS name; expected {allowed}", index)]
 
 
 def domain_contains(zone_name: str, dns_name: str) -> bool:

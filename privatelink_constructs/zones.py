@@ -16,13 +16,14 @@ zone IDs as its ``availability_zones``. For such a VPC:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 
 import jsii
 from aws_cdk import Aspects, Environment, IAspect, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct, IConstruct
+
+from ._patterns import ZONE_ID
 
 __all__ = [
     "ZONE_ID",
@@ -34,9 +35,6 @@ __all__ = [
     "zone_id_prefix",
     "zone_ids_of",
 ]
-
-ZONE_ID = re.compile(r"(?P<region>[a-z]{2,}[0-9]+)-az(?P<zone>[0-9]+)")
-"""An Availability Zone ID: ``use1-az1``, ``euw2-az3``, ``cnn1-az2``."""
 
 
 def is_zone_id(label: object) -> bool:

@@ -7,6 +7,9 @@
 #      has no auto-acceptor), its fix naming the accept command;
 #   2. doctor --fix accepts the endpoint, checks again, and consumer.endpoint passes;
 #   3. handoff --provider-stack and --consumer-stack write files read_handoff / read_consumer_note accept.
+#      A consumer config with from_handoff: <that file> deploys, and the doctor finds it linked to the provider.
+#   4. with the consumer's probe on (consumers[0].probe: true), doctor --probe finds it by its ProbeFunction output
+#      and reports each name and port it tried.
 # Before 1, it checks the doctor reports the emulator's one known gap on these stacks (a VPC's DNS hostnames stay
 # off whatever the template says) and applies the fix the doctor prints, as a user would.
 # Prints PASS/FAIL per step and leaves every output (JSON, text, CLI logs) in the work dir it names. Takes
@@ -118,10 +121,46 @@ assert handoff.ports == (5432,) and handoff.region == "us-east-1", handoff
 assert note.principal == "arn:aws:iam::000000000000:root" and note.service_name == handoff.service_name, note
 EOF
 
-# The probe: deploy it beside the endpoint (an update of ConsumerStack), invoke it through the doctor. The emulator
+# A consumer from that handoff file, as another team would build it: a config with only from_handoff, its VPC and
+# its peers (-c config=FILE, stack HandoffConsumer), deployed, then checked by the doctor against the provider.
+py <<'EOF'
+import json, pathlib, sys
+work = pathlib.Path(sys.argv[1])
+consumer = {
+    "stack_name": "HandoffConsumer",
+    "from_handoff": str(work / "link.yaml"),
+    "vpc": {"cidr": "10.61.0.0/16", "max_azs": 2},
+    "allowed_peers": [{"cidr": "10.61.0.0/16"}],
+}
+(work / "handoff_consumer.json").write_text(json.dumps({"consumers": [consumer]}, indent=2))
+EOF
+HANDOFF_APP=("-c" "config=$WORK/handoff_consumer.json" "--output" "cdk.out.handoff")
+check "cdk deploy of a consumer built from the handoff file" logged "$WORK/deploy_handoff.log" \
+  cdk deploy HandoffConsumer --require-approval never "${HANDOFF_APP[@]}"
+"${DOCTOR[@]}" doctor --provider-stack ProviderStack --consumer-stack HandoffConsumer --json \
+  > "$WORK/doctor_handoff.json" 2> "$WORK/doctor_handoff.err"
+check "doctor: the handoff consumer connects to the provider's service on its ports" py <<'EOF'
+import json, pathlib, sys
+checks = {c["id"]: c for c in json.loads((pathlib.Path(sys.argv[1]) / "doctor_handoff.json").read_text())["checks"]}
+assert checks["link.service"]["status"] == "pass", checks["link.service"]
+assert checks["link.ports"]["status"] == "pass", checks["link.ports"]
+assert checks["consumer.security-group"]["status"] == "pass", checks["consumer.security-group"]
+EOF
+check "cdk destroy of the handoff consumer" logged "$WORK/destroy_handoff.log" \
+  cdk destroy HandoffConsumer --force "${HANDOFF_APP[@]}"
+
+# The probe: the default config with consumers[0].probe: true (an update of ConsumerStack), deployed as a user
+# would (-c config=FILE), then invoked through the doctor, which finds it by the ProbeFunction output. The emulator
 # runs the function on this host, with no VPC data plane: the names do not resolve and the endpoint's addresses
 # do not answer, so the probe's checks fail; what this proves is the deploy, the invocation and the report.
-PROBE_APP=("--app" "$REPO/.venv/bin/python $REPO/scripts/e2e_probe_app.py" "--output" "cdk.out.probe")
+py "$REPO" <<'EOF'
+import json, pathlib, sys
+work, repo = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+config = json.loads((repo / "cdk.json").read_text())["context"]["privatelink"]
+config["consumers"][0]["probe"] = True
+(work / "probe.json").write_text(json.dumps(config, indent=2))
+EOF
+PROBE_APP=("-c" "config=$WORK/probe.json" "--output" "cdk.out.probe")
 check "cdk deploy --all with the probe" logged "$WORK/deploy_probe.log" cdk deploy --all --require-approval never "${PROBE_APP[@]}"
 "${DOCTOR[@]}" doctor --provider-stack ProviderStack --consumer-stack ConsumerStack --probe --json \
   > "$WORK/doctor_probe.json" 2> "$WORK/doctor_probe.err"
@@ -133,11 +172,15 @@ assert "probe.dns:db.example.internal" in names and len(names) == 2, sorted(chec
 assert "probe.tcp:5432" in checks, sorted(checks)
 assert all(checks[i]["status"] == "pass" or checks[i]["fix"] for i in checks)
 EOF
+"${DOCTOR[@]}" doctor --provider-stack ProviderStack --consumer-stack ConsumerStack --probe \
+  > "$WORK/doctor_probe.txt" 2>&1
 check "cdk destroy --all" logged "$WORK/destroy.log" cdk destroy --all --force "${PROBE_APP[@]}"
 
 echo
 cat "$WORK/doctor.txt"
 echo
 cat "$WORK/doctor_after.txt"
+echo
+cat "$WORK/doctor_probe.txt"
 echo "$failures failed"
 exit $((failures > 0))

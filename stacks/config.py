@@ -25,7 +25,7 @@ from privatelink_constructs import rules
 from privatelink_constructs.rules import Problem
 from privatelink_constructs.target_updater import FollowMode
 
-from . import link
+from . import handoff, link
 from .choices import HEALTH_CHECK_PROTOCOLS, REMOVAL_POLICIES, TARGET_TYPES
 from .config_errors import ConfigError, describe, problems_of, raise_problems
 from .config_files import read_config_file
@@ -421,8 +421,11 @@ class ConsumerConfig(Model):
     env: EnvConfig = EnvConfig()
     vpc: ConsumerVpcConfig = ConsumerVpcConfig()
     tags: Tags = Field(default_factory=dict)
+    from_handoff: Annotated[Text, rule(handoff.file_problems)] | None = None
+    """A provider's handoff file (``privatelink-cdk handoff``), relative to the current directory:
+    the values left out here are taken from it (``stacks/handoff.py``)."""
     service_name: Annotated[Text, rule(lambda v: rules.check_service_name(v, argument=""))] | None = None
-    """The provider's service name; None links to this app's own provider stack."""
+    """The provider's service name; None (and no ``from_handoff``) links to this app's own provider."""
     service_region: Region | None = None
     service_availability_zone_ids: ZoneIds = ()
     """The zone IDs the provider's service is in (the provider publishes them): the endpoint goes
@@ -440,18 +443,26 @@ class ConsumerConfig(Model):
     private_hosted_zone: PrivateZoneConfig | None = None
     ip_address_type: Annotated[Text, choice(rules.ENDPOINT_IP_ADDRESS_TYPES)] | None = None
     dns_record_ip_type: Annotated[Text, choice(rules.ENDPOINT_DNS_RECORD_IP_TYPES)] | None = None
+    probe: StrictBool | None = None
+    """Deploy an endpoint probe beside the endpoint for ``privatelink-cdk doctor --probe``."""
     log_retention_days: Retention | None = None
     removal_policy: Annotated[Text, choice(REMOVAL_POLICIES)] | None = None
 
     @property
     def linked(self) -> bool:
         """Whether the consumer connects to this app's own provider stack."""
-        return self.service_name is None
+        return self.service_name is None and self.from_handoff is None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_from_handoff(cls, data: object) -> object:
+        return handoff.filled(data)
 
     @model_validator(mode="after")
     def _consumer_rules(self) -> Self:
         problems = rules.check_endpoint_ip_types(self.ip_address_type, self.dns_record_ip_type)
-        if self.service_name is not None and self.service_region is not None:
+        problems += handoff.problems(self)
+        if self.service_name is not None and self.service_region is not None and self.from_handoff is None:
             problems += rules.check_service_region(self.service_name, self.service_region)
         if self.service_region is None:
             problems += rules.check_zone_overlap(
@@ -474,7 +485,7 @@ class ConsumerConfig(Model):
                 argument="service_region",
                 listed=False,
             )
-        if not self.ports and not self.linked:
+        if not self.ports and self.service_name is not None:
             problems.append(
                 Problem("ports", "the provider's TCP ports are required with a service_name, got none")
             )

@@ -78,6 +78,10 @@ class ConsumerStack(ConfiguredAzStack):
                 ip_address_type=config.ip_address_type,
                 dns_record_ip_type=config.dns_record_ip_type,
                 service_availability_zone_ids=service_zone_ids or config.service_availability_zone_ids,
+                probe=config.probe,
+                encryption_key=self.encryption_key,
+                log_retention=self.log_retention,
+                removal_policy=self.removal_policy,
             ),
         )
         self.client_hostname = self._client_hostname(config, provider_dns_name)
@@ -106,6 +110,11 @@ class ConsumerStack(ConfiguredAzStack):
             outputs["HostedZoneId"] = (
                 endpoint.hosted_zone.hosted_zone_id,
                 "The private hosted zone with the service's names",
+            )
+        if endpoint.probe is not None:
+            outputs["ProbeFunction"] = (
+                endpoint.probe.function.function_name,
+                "The endpoint probe: privatelink-cdk doctor --probe invokes it",
             )
         for output_id, (value, description) in outputs.items():
             CfnOutput(self, output_id, value=value, description=description)

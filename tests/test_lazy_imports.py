@@ -16,6 +16,8 @@ import privatelink_constructs
         "privatelink_constructs",
         "privatelink_constructs.target_updater.runtime.handler",
         "privatelink_constructs.connection_acceptor.runtime.handler",
+        "privatelink_constructs._patterns",
+        "privatelink_constructs.cli.handoff",
     ],
 )
 def test_importing_does_not_load_aws_cdk(module: str) -> None:

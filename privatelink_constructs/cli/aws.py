@@ -251,6 +251,12 @@ def _ports(value: str | None) -> tuple[int, ...] | None:
         return None
 
 
+def _listed(value: str | None) -> tuple[str, ...] | None:
+    """A comma-separated output (``use1-az1,use1-az2``) as a tuple, or None when it is absent."""
+    items = tuple(item for item in (value or "").replace(" ", "").split(",") if item)
+    return items or None
+
+
 # ---- shared readers -----------------------------------------------------------------------
 
 
@@ -708,6 +714,7 @@ def gather_provider(
     service = _service(clients.ec2, service_id)
     config = known(service) if service is not None else None
     outputs = stack.outputs if stack is not None else {}
+    declared_zones = _listed(outputs.get("AvailabilityZoneIds"))
     functions = _provider_functions(clients, stack, now)
     acceptor = next((f for f in functions if f.role == "connection acceptor"), None)
     auto_accept = (
@@ -731,12 +738,13 @@ def gather_provider(
         allowed_principals=_principals(clients.ec2, service_id),
         connections=_connections(clients.ec2, service_id),
         load_balancers=_load_balancers(clients.ec2, clients.elbv2, config.network_load_balancer_arns),
-        zone_ids=_zone_ids(clients.ec2) if not config.availability_zone_ids else {},
+        zone_ids=_zone_ids(clients.ec2) if not (config.availability_zone_ids or declared_zones) else {},
         txt_record=_txt_lookup(clients.route53, config),
         functions=tuple(f.health for f in functions),
         database=_database(outputs, functions, resolver),
         auto_accept_accounts=auto_accept,
         declared_ports=_ports(outputs.get("Ports")),
+        declared_zone_ids=declared_zones,
         profile=clients.profile,
     )
 

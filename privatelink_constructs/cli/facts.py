@@ -274,6 +274,8 @@ class ProviderFacts:
     auto_accept_accounts: tuple[str, ...] = ()
     declared_ports: tuple[int, ...] | None = None
     """The stack's ``Ports`` output, when it has one."""
+    declared_zone_ids: tuple[str, ...] | None = None
+    """The stack's ``AvailabilityZoneIds`` output, when it has one."""
     profile: str | None = None
     """The named profile used for this side, for the commands in fixes."""
 

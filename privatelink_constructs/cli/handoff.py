@@ -31,10 +31,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+
+from privatelink_constructs._patterns import (
+    ACCOUNT_ID,
+    REGION_NAME,
+    SERVICE_NAME,
+    ZONE_ID,
+    is_dns_name,
+    region_of_service_name,
+)
 
 __all__ = [
     "FORMAT",
@@ -51,14 +60,8 @@ FORMAT = "privatelink-cdk/handoff"
 VERSION = 1
 """The version this module writes and reads."""
 
-_SERVICE_NAME = re.compile(
-    r"^com\.amazonaws\.vpce\.[a-z]{2}(-gov|-iso[a-z]?|-isob)?-[a-z]+-\d{1,2}\.vpce-svc-[0-9a-f]+$"
-)
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?|-isob)?-[a-z]+-\d{1,2}$")
-_ZONE_ID = re.compile(r"^[a-z]{2,5}\d?-(az\d{1,2}|[a-z]+\d*-az\d{1,2})$")
-_ACCOUNT = re.compile(r"^\d{12}$")
-_ENDPOINT_ID = re.compile(r"^vpce-[0-9a-f]+$")
-_DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_ENDPOINT_ID = re.compile(r"vpce-[0-9a-f]+")
+_ROOT_PRINCIPAL = re.compile(r"arn:[a-z-]+:iam::\d{12}:root")
 _PRIVATE_DNS_STATES = ("verified", "pendingVerification", "failed")
 _IP_TYPES = ("ipv4", "ipv6")
 
@@ -171,42 +174,46 @@ def _check_keys(data: Mapping[str, Any], allowed: set[str], problems: list[str])
         problems.append(f"{key}: unknown key (allowed: {', '.join(sorted(allowed))})")
 
 
-def _text(data: Mapping[str, Any], key: str, pattern: re.Pattern[str] | None, problems: list[str]) -> str:
+_Allowed = re.Pattern[str] | tuple[str, ...] | Callable[[str], bool]
+"""What a text value may be: a whole match of a pattern, one of some words, or what a test accepts."""
+
+
+def _allowed(value: object, allowed: _Allowed) -> bool:
+    if not isinstance(value, str):
+        return False
+    if isinstance(allowed, tuple):
+        return value in allowed
+    if isinstance(allowed, re.Pattern):
+        return allowed.fullmatch(value) is not None
+    return allowed(value)
+
+
+def _text(data: Mapping[str, Any], key: str, allowed: _Allowed, problems: list[str]) -> str:
     value = data.get(key)
-    if not isinstance(value, str) or (pattern is not None and not pattern.match(value)):
+    if not _allowed(value, allowed):
         problems.append(f"{key}: {value!r} is not a valid {key.replace('_', ' ')}")
         return ""
-    return value
+    return str(value)
 
 
-def _optional_text(
-    data: Mapping[str, Any], key: str, allowed: re.Pattern[str] | tuple[str, ...], problems: list[str]
-) -> str | None:
+def _optional_text(data: Mapping[str, Any], key: str, allowed: _Allowed, problems: list[str]) -> str | None:
     value = data.get(key)
     if value is None:
         return None
-    ok = isinstance(value, str) and (
-        value in allowed if isinstance(allowed, tuple) else bool(allowed.match(value))
-    )
-    if not ok:
+    if not _allowed(value, allowed):
         problems.append(f"{key}: {value!r} is not allowed")
         return None
     return str(value)
 
 
-def _texts(
-    data: Mapping[str, Any], key: str, allowed: re.Pattern[str] | tuple[str, ...], problems: list[str]
-) -> tuple[str, ...]:
+def _texts(data: Mapping[str, Any], key: str, allowed: _Allowed, problems: list[str]) -> tuple[str, ...]:
     value = data.get(key, [])
     if not isinstance(value, list):
         problems.append(f"{key}: expected a list, got {value!r}")
         return ()
     result = []
     for index, item in enumerate(value):
-        ok = isinstance(item, str) and (
-            item in allowed if isinstance(allowed, tuple) else bool(allowed.match(item))
-        )
-        if ok:
+        if _allowed(item, allowed):
             result.append(str(item))
         else:
             problems.append(f"{key}[{index}]: {item!r} is not allowed")
@@ -234,24 +241,23 @@ def read_handoff(path: str | Path) -> Handoff:
     acceptance = data.get("acceptance_required", True)
     if not isinstance(acceptance, bool):
         problems.append(f"acceptance_required: {acceptance!r} must be true or false")
-    service_name = _text(data, "service_name", _SERVICE_NAME, problems)
-    region = _text(data, "region", _REGION, problems)
-    if service_name and region and service_name.split(".")[3] != region:
-        problems.append(
-            f"region: {region!r} does not match the service name's region {service_name.split('.')[3]!r}"
-        )
+    service_name = _text(data, "service_name", SERVICE_NAME, problems)
+    region = _text(data, "region", REGION_NAME, problems)
+    named = region_of_service_name(service_name) if service_name else None
+    if named and region and named != region:
+        problems.append(f"region: {region!r} does not match the service name's region {named!r}")
     account = data.get("provider_account")
-    if account is not None and (not isinstance(account, str) or not _ACCOUNT.match(account)):
+    if account is not None and not _allowed(account, ACCOUNT_ID):
         problems.append(f"provider_account: {account!r} is not a 12-digit account ID")
     handoff = Handoff(
         service_name=service_name,
         region=region,
         ports=tuple(port_list),
-        availability_zone_ids=_texts(data, "availability_zone_ids", _ZONE_ID, problems),
-        supported_regions=_texts(data, "supported_regions", _REGION, problems),
-        private_dns_name=_optional_text(data, "private_dns_name", _DNS_NAME, problems),
+        availability_zone_ids=_texts(data, "availability_zone_ids", ZONE_ID, problems),
+        supported_regions=_texts(data, "supported_regions", REGION_NAME, problems),
+        private_dns_name=_optional_text(data, "private_dns_name", is_dns_name, problems),
         private_dns_state=_optional_text(data, "private_dns_state", _PRIVATE_DNS_STATES, problems),
-        names_to_alias=_texts(data, "names_to_alias", _DNS_NAME, problems),
+        names_to_alias=_texts(data, "names_to_alias", is_dns_name, problems),
         acceptance_required=bool(acceptance),
         supported_ip_address_types=_texts(data, "supported_ip_address_types", _IP_TYPES, problems)
         or ("ipv4",),
@@ -270,17 +276,17 @@ def read_consumer_note(path: str | Path) -> ConsumerNote:
     """
     data, problems = _load(path, "endpoint")
     _check_keys(data, {f.name for f in fields(ConsumerNote)}, problems)
-    account = _text(data, "account", _ACCOUNT, problems)
-    principal = _text(data, "principal", re.compile(r"^arn:[a-z-]+:iam::\d{12}:root$"), problems)
+    account = _text(data, "account", ACCOUNT_ID, problems)
+    principal = _text(data, "principal", _ROOT_PRINCIPAL, problems)
     if account and principal and f":{account}:" not in principal:
         problems.append(f"principal: {principal!r} is not the root of account {account}")
     note = ConsumerNote(
         endpoint_id=_text(data, "endpoint_id", _ENDPOINT_ID, problems),
         account=account,
         principal=principal,
-        region=_text(data, "region", _REGION, problems),
-        service_name=_text(data, "service_name", _SERVICE_NAME, problems),
-        availability_zone_ids=_texts(data, "availability_zone_ids", _ZONE_ID, problems),
+        region=_text(data, "region", REGION_NAME, problems),
+        service_name=_text(data, "service_name", SERVICE_NAME, problems),
+        availability_zone_ids=_texts(data, "availability_zone_ids", ZONE_ID, problems),
         state=data.get("state") if isinstance(data.get("state"), str) else None,
     )
     if problems:

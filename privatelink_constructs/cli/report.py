@@ -10,6 +10,9 @@ from .model import SIDES, Check, Status
 __all__ = ["as_json", "as_text"]
 
 _LABELS = {Status.FAIL: "FAIL", Status.WARN: "WARN", Status.PASS: "ok  "}
+_ID_COLUMN = 28
+"""The widest ID column: a longer ID (``probe.dns:<an endpoint's regional name>``) has its summary
+on the next line rather than pushing every other summary to the right."""
 
 
 def _ordered(checks: Sequence[Check]) -> list[Check]:
@@ -27,16 +30,20 @@ def as_text(checks: Sequence[Check], *, title: str, actions: Sequence[str] = ())
     if actions:
         lines += ["", "--fix:"] + [f"  {line}" for line in actions]
     ordered = _ordered(checks)
-    width = max((len(c.id) for c in ordered), default=0)
+    width = min(max((len(c.id) for c in ordered), default=0), _ID_COLUMN)
+    indent = " " * (8 + width + 2)
     for side in SIDES:
         group = [c for c in ordered if c.side == side]
         if not group:
             continue
         lines += ["", side]
         for check in group:
-            lines.append(f"  {_LABELS[check.status]}  {check.id.ljust(width)}  {check.summary}")
+            if len(check.id) <= width:
+                lines.append(f"  {_LABELS[check.status]}  {check.id.ljust(width)}  {check.summary}")
+            else:
+                lines += [f"  {_LABELS[check.status]}  {check.id}", indent + check.summary]
             if check.fix:
-                lines.append(f"        {' ' * width}  fix: {check.fix}")
+                lines.append(f"{indent}fix: {check.fix}")
     totals = _totals(checks)
     lines += ["", f"{totals['fail']} failed, {totals['warn']} warning(s), {totals['pass']} passed"]
     return "\n".join(lines) + "\n"

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import jsii
-from aws_cdk import Duration, Token
+from aws_cdk import Duration, RemovalPolicy, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -60,6 +60,7 @@ class EndpointProbe(Construct):
         names: Sequence[str] = (),
         encryption_key: kms.IKey | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
+        removal_policy: RemovalPolicy | None = None,
         timeout: Duration | None = None,
     ) -> None:
         """Create the probe's function, role, log group and security group.
@@ -75,8 +76,12 @@ class EndpointProbe(Construct):
         :param names: The names it resolves when invoked without any (the endpoint's DNS name, the
             provider's hostname, your private hosted zone's records). Defaults to none: the doctor
             sends them.
-        :param encryption_key: KMS key for the function's log group. Defaults to a new key.
+        :param encryption_key: KMS key for the function's log group (one key per stack is enough).
+            Defaults to a new key (rotation on).
         :param log_retention: How long its logs are kept. Defaults to three months.
+        :param removal_policy: What happens to the KMS key and the log group this construct
+            creates when they leave the stack. Defaults to keeping the key (a deleted key makes
+            whatever it encrypted unreadable) and deleting the log group.
         :param timeout: The function's timeout, at most one minute. Defaults to 30 seconds (each
             connection attempt gives up after 3 seconds).
         """
@@ -127,13 +132,20 @@ class EndpointProbe(Construct):
                 "PROBE_TIMEOUT_SECONDS": "3",
             },
             encryption_key=encryption_key
-            or create_encryption_key(self, "Key", description="privatelink-cdk endpoint probe logs"),
+            or create_encryption_key(
+                self,
+                "Key",
+                description="privatelink-cdk endpoint probe logs",
+                removal_policy=removal_policy or RemovalPolicy.RETAIN,
+            ),
             log_retention=log_retention,
             timeout=timeout,
             vpc=vpc,
             vpc_subnets=subnets or one_private_subnet_per_az(vpc),
             security_groups=[self.security_group],
         )
+        if removal_policy is not None:
+            self.log_group.apply_removal_policy(removal_policy)
 
     @property
     def connections(self) -> ec2.Connections:

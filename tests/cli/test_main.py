@@ -59,6 +59,16 @@ class TestReport:
         assert lines[-1] == "2 failed, 1 warning(s), 2 passed"
         assert text.index("\nprovider\n") < text.index("\nconsumer\n") < text.index("\nlink\n")
 
+    def test_a_long_id_puts_its_summary_below_and_keeps_the_column(self) -> None:
+        long_id = "probe.dns:vpce-0123456789abcdef0-abcdefgh.vpce-svc-0123456789abcdef0.us-east-1.vpce.aws"
+        checks = [*CHECKS, failed(long_id, "consumer", "does not resolve", "check the zone")]
+        lines = as_text(checks, title="t").splitlines()
+        at = lines.index(f"  FAIL  {long_id}")
+        column = lines[at + 1].index("does not resolve")
+        assert lines[at + 2].index("fix: check the zone") == column
+        targets = next(line for line in lines if "provider.targets" in line)
+        assert targets.index("no healthy target") == column <= 2 + 4 + 2 + 28 + 2
+
     def test_json_has_the_documented_shape(self) -> None:
         document = json.loads(as_json(CHECKS, actions=["accepted vpce-1"]))
         assert document["checks"][0] == {

@@ -10,15 +10,18 @@ AcceptVpcEndpointConnections and StartVpcEndpointServicePrivateDnsVerification (
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
+from unittest import mock
 
 import boto3
 from botocore.stub import ANY, Stubber
+from moto.moto_api._internal import mock_random
 
 from privatelink_constructs.cli.aws import Clients
 
@@ -208,6 +211,16 @@ class World:
         return ec2_backends[ACCOUNT][REGION].vpc_end_points[self.endpoint_id]
 
 
+@contextlib.contextmanager
+def _aws_shaped_service_ids() -> Iterator[None]:
+    """moto names endpoint services ``vpce-svc-`` + 8 hex digits; AWS (and our rules) use 17."""
+    real = mock_random.get_random_hex
+    with mock.patch.object(
+        mock_random, "get_random_hex", lambda length=8: real(length=17 if length == 8 else length)
+    ):
+        yield
+
+
 def build_world() -> Iterator[World]:
     """Create the link in moto (call inside mock_aws); yields with the stubbers active."""
     ec2, elbv2, route53 = _client("ec2"), _client("elbv2"), _client("route53")
@@ -242,9 +255,10 @@ def build_world() -> Iterator[World]:
     elbv2.register_targets(
         TargetGroupArn=group["TargetGroupArn"], Targets=[{"Id": a, "Port": 5432} for a in DB_ADDRESSES]
     )
-    service = ec2.create_vpc_endpoint_service_configuration(
-        NetworkLoadBalancerArns=[nlb["LoadBalancerArn"]], AcceptanceRequired=True
-    )["ServiceConfiguration"]
+    with _aws_shaped_service_ids():
+        service = ec2.create_vpc_endpoint_service_configuration(
+            NetworkLoadBalancerArns=[nlb["LoadBalancerArn"]], AcceptanceRequired=True
+        )["ServiceConfiguration"]
     ec2.modify_vpc_endpoint_service_permissions(
         ServiceId=service["ServiceId"], AddAllowedPrincipals=[f"arn:aws:iam::{ACCOUNT}:root"]
     )

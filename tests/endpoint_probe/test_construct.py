@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from aws_cdk import App, Duration, Stack, Validations
+from aws_cdk import App, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Capture, Match, Template
 from cdk_nag import AwsSolutionsChecks
@@ -190,3 +190,11 @@ def test_rejects_bad_input_with_every_problem() -> None:
     assert "ports[0]: 70000 is not a TCP port (1-65535)" in message
     assert "names[0]:" in message
     assert "timeout: 5 minutes is over the 1 minute maximum" in message
+
+
+def test_removal_policy_applies_to_its_key_and_log_group() -> None:
+    stack = Stack(new_app(), "Test")
+    EndpointProbe(stack, "Probe", vpc=imported_vpc(stack), ports=[5432], removal_policy=RemovalPolicy.DESTROY)
+    template = Template.from_stack(stack)
+    assert only(template, "AWS::KMS::Key")["DeletionPolicy"] == "Delete"
+    assert only(template, "AWS::Logs::LogGroup")["DeletionPolicy"] == "Delete"

@@ -16,6 +16,12 @@ from tests.conftest import ROOT, new_app
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
 
+@pytest.fixture(autouse=True)
+def in_the_project(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ``from_handoff`` path is relative to the current directory: the project's, as for ``cdk``."""
+    monkeypatch.chdir(ROOT)
+
+
 @cache
 def built(name: str) -> BuiltApp:
     """The example's app, built once, synthesized with AwsSolutions checks (a finding fails it)."""
@@ -39,6 +45,7 @@ def test_there_is_one_example_per_pattern() -> None:
         "clickhouse-consumer.yaml",
         "emqx-mqtt-provider.yaml",
         "rds-proxy-producer-consumer.yaml",
+        "handoff-consumer.yaml",
     }
 
 
@@ -115,3 +122,19 @@ def test_rds_proxy_updater_runs_in_the_vpc_with_an_elb_endpoint() -> None:
     consumer.has_resource_properties(
         "AWS::EC2::VPCEndpoint", {"ServiceName": "com.amazonaws.vpce.eu-west-1.vpce-svc-0123456789abcdef0"}
     )
+
+
+def test_handoff_consumers_take_the_vendors_service_from_the_file() -> None:
+    service = "com.amazonaws.vpce.us-east-1.vpce-svc-0f1e2d3c4b5a69788"
+    orders = template("handoff-consumer.yaml", "ConsumerStack-orders")
+    (endpoint,) = orders.find_resources("AWS::EC2::VPCEndpoint").values()
+    assert endpoint["Properties"]["ServiceName"] == service
+    assert endpoint["Properties"]["PrivateDnsEnabled"] is True  # the vendor's name is verified
+    assert "ServiceRegion" not in endpoint["Properties"]
+    assert len(endpoint["Properties"]["SubnetIds"]) == 2  # use1-az4 is not one of the vendor's zones
+    reports = template("handoff-consumer.yaml", "ConsumerStack-reports")
+    reports.has_resource_properties(
+        "AWS::EC2::VPCEndpoint", {"ServiceName": service, "ServiceRegion": "us-east-1"}
+    )
+    group = next(iter(reports.find_resources("AWS::EC2::SecurityGroup").values()))
+    assert [rule["FromPort"] for rule in group["Properties"]["SecurityGroupIngress"]] == [5432]

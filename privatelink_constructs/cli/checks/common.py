@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from privatelink_constructs._patterns import ACCOUNT_ID
 from privatelink_constructs.cli.facts import (
     ConsumerFacts,
     LoadBalancer,
@@ -98,7 +99,7 @@ def how_long(since: datetime | None, now: datetime) -> str:
 
 def account_of(principal: str) -> str | None:
     """The 12-digit account of an IAM principal ARN (or of a bare account ID)."""
-    if re.fullmatch(r"\d{12}", principal):
+    if ACCOUNT_ID.fullmatch(principal):
         return principal
     match = _ACCOUNT_IN_ARN.match(principal)
     return match.group(1) if match else None
@@ -110,13 +111,13 @@ def endpoint_state(state: str) -> str:
 
 
 def provider_ports(ctx: Context) -> tuple[int, ...]:
-    """The ports the provider serves: its NLB listeners, else its ``Ports`` output."""
-    ports = sorted({listener.port for lb in ctx.load_balancers for listener in lb.listeners})
-    if ports:
-        return tuple(ports)
+    """The ports the provider serves: its ``Ports`` output, else its NLB listeners.
+
+    ``provider.listeners`` says when the listeners do not match the output.
+    """
     if ctx.provider is not None and ctx.provider.declared_ports:
         return tuple(sorted(ctx.provider.declared_ports))
-    return ()
+    return tuple(sorted({listener.port for lb in ctx.load_balancers for listener in lb.listeners}))
 
 
 def consumer_ports(ctx: Context) -> tuple[int, ...]:
@@ -137,7 +138,13 @@ def consumer_ports(ctx: Context) -> tuple[int, ...]:
 
 
 def service_zone_ids(ctx: Context) -> tuple[str, ...] | None:
-    """The zone IDs the service is offered in: from the provider, else from the consumer's view."""
+    """The zone IDs the service is offered in: first the provider's ``AvailabilityZoneIds`` output.
+
+    Without it: the service's own (by ID, or its zone names mapped in the provider's account),
+    else the consumer's view of the service.
+    """
+    if ctx.provider is not None and ctx.provider.declared_zone_ids:
+        return tuple(sorted(ctx.provider.declared_zone_ids))
     service = ctx.service
     if service is not None:
         if service.availability_zone_ids:

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from privatelink_constructs.cli.facts import ConsumerFacts, Endpoint, Unknown, known
+from collections.abc import Callable, Sequence
+
+from privatelink_constructs.cli.facts import (
+    ConsumerFacts,
+    Endpoint,
+    HostedZone,
+    NetworkAcl,
+    Record,
+    SecurityGroup,
+    Unknown,
+    known,
+)
 from privatelink_constructs.cli.model import Check, failed, passed, warned
 from privatelink_constructs.cli.netrules import (
     EPHEMERAL_PORTS,
@@ -66,8 +77,7 @@ def check_endpoint(ctx: Context) -> Check | None:
         return None
     if isinstance(consumer.endpoint, Unknown):
         return _unknown("consumer.endpoint", "the endpoint", consumer.endpoint, "ec2:DescribeVpcEndpoints")
-    endpoint = consumer.endpoint
-    if endpoint is None:
+    if consumer.endpoint is None:
         return failed(
             "consumer.endpoint",
             "consumer",
@@ -76,54 +86,89 @@ def check_endpoint(ctx: Context) -> Check | None:
             "check --endpoint-id, --consumer-region and --consumer-profile, or deploy the consumer "
             "(cdk deploy ConsumerStack)",
         )
-    if endpoint.endpoint_type.lower() != "interface":
+    if consumer.endpoint.endpoint_type.lower() != "interface":
         return failed(
             "consumer.endpoint",
             "consumer",
-            f"{endpoint.endpoint_id} is a {endpoint.endpoint_type} endpoint, not an interface endpoint",
+            f"{consumer.endpoint.endpoint_id} is a {consumer.endpoint.endpoint_type} endpoint, not an "
+            "interface endpoint",
             "create an interface endpoint (ConsumerInterfaceEndpoint does)",
         )
-    state = endpoint_state(endpoint.state)
-    age = how_long(endpoint.created, ctx.now)
-    if state == "available":
-        return passed("consumer.endpoint", "consumer", f"{endpoint.endpoint_id} is available")
-    if state == "pendingacceptance":
-        return failed(
-            "consumer.endpoint",
-            "consumer",
-            f"{endpoint.endpoint_id} has waited {age} for the provider to accept it (pendingAcceptance)",
-            _accept_fix(ctx, endpoint),
-        )
-    if state == "pending":
-        return warned(
-            "consumer.endpoint",
-            "consumer",
-            f"{endpoint.endpoint_id} is still being created ({age})",
-            "wait a minute, then run the doctor again",
-        )
-    error = f": {endpoint.last_error}" if endpoint.last_error else ""
-    if state in ("rejected", "expired"):
-        return failed(
-            "consumer.endpoint",
-            "consumer",
-            f"{endpoint.endpoint_id} was {state} by the provider ({age} since it was created){error}",
-            "a rejected or expired request cannot be accepted later: once the provider agrees, delete and "
-            "recreate the endpoint (cdk destroy ConsumerStack, then cdk deploy ConsumerStack)",
-        )
-    if state == "failed":
-        return failed(
-            "consumer.endpoint",
-            "consumer",
-            f"{endpoint.endpoint_id} failed ({age} since it was created){error}",
-            "fix the cause above (often: subnets in zones the service is not offered in, see "
-            "consumer.availability-zones), then recreate the endpoint (cdk deploy ConsumerStack)",
-        )
+    judge = _ENDPOINT_STATES.get(endpoint_state(consumer.endpoint.state), _endpoint_other)
+    return judge(ctx, consumer.endpoint)
+
+
+def _age(ctx: Context, endpoint: Endpoint) -> str:
+    return how_long(endpoint.created, ctx.now)
+
+
+def _last_error(endpoint: Endpoint) -> str:
+    return f": {endpoint.last_error}" if endpoint.last_error else ""
+
+
+def _endpoint_available(_: Context, endpoint: Endpoint) -> Check:
+    return passed("consumer.endpoint", "consumer", f"{endpoint.endpoint_id} is available")
+
+
+def _endpoint_pending_acceptance(ctx: Context, endpoint: Endpoint) -> Check:
     return failed(
         "consumer.endpoint",
         "consumer",
-        f"{endpoint.endpoint_id} is {endpoint.state}{error}",
+        f"{endpoint.endpoint_id} has waited {_age(ctx, endpoint)} for the provider to accept it "
+        "(pendingAcceptance)",
+        _accept_fix(ctx, endpoint),
+    )
+
+
+def _endpoint_pending(ctx: Context, endpoint: Endpoint) -> Check:
+    return warned(
+        "consumer.endpoint",
+        "consumer",
+        f"{endpoint.endpoint_id} is still being created ({_age(ctx, endpoint)})",
+        "wait a minute, then run the doctor again",
+    )
+
+
+def _endpoint_refused(ctx: Context, endpoint: Endpoint) -> Check:
+    state = endpoint_state(endpoint.state)
+    return failed(
+        "consumer.endpoint",
+        "consumer",
+        f"{endpoint.endpoint_id} was {state} by the provider ({_age(ctx, endpoint)} since it was created)"
+        f"{_last_error(endpoint)}",
+        "a rejected or expired request cannot be accepted later: once the provider agrees, delete and "
+        "recreate the endpoint (cdk destroy ConsumerStack, then cdk deploy ConsumerStack)",
+    )
+
+
+def _endpoint_failed(ctx: Context, endpoint: Endpoint) -> Check:
+    return failed(
+        "consumer.endpoint",
+        "consumer",
+        f"{endpoint.endpoint_id} failed ({_age(ctx, endpoint)} since it was created){_last_error(endpoint)}",
+        "fix the cause above (often: subnets in zones the service is not offered in, see "
+        "consumer.availability-zones), then recreate the endpoint (cdk deploy ConsumerStack)",
+    )
+
+
+def _endpoint_other(_: Context, endpoint: Endpoint) -> Check:
+    return failed(
+        "consumer.endpoint",
+        "consumer",
+        f"{endpoint.endpoint_id} is {endpoint.state}{_last_error(endpoint)}",
         "recreate the endpoint (cdk deploy ConsumerStack)",
     )
+
+
+_ENDPOINT_STATES: dict[str, Callable[[Context, Endpoint], Check]] = {
+    "available": _endpoint_available,
+    "pendingacceptance": _endpoint_pending_acceptance,
+    "pending": _endpoint_pending,
+    "rejected": _endpoint_refused,
+    "expired": _endpoint_refused,
+    "failed": _endpoint_failed,
+}
+"""How each endpoint state (in ``endpoint_state``'s spelling) is judged; any other is broken."""
 
 
 def _accept_fix(ctx: Context, endpoint: Endpoint) -> str:
@@ -174,7 +219,11 @@ def check_availability_zones(ctx: Context) -> Check | None:
         for subnet in consumer.subnets
         if subnet.subnet_id in endpoint.subnet_ids
     }
-    offered = service_zone_ids(ctx)
+    return _judge_zones(subnet_zones, service_zone_ids(ctx))
+
+
+def _judge_zones(subnet_zones: dict[str, str], offered: tuple[str, ...] | None) -> Check:
+    """The endpoint's zones (subnet -> zone ID) against the service's (None: unknown)."""
     if offered is None:
         return warned(
             "consumer.availability-zones",
@@ -224,7 +273,6 @@ def check_security_group(ctx: Context) -> Check | None:
             consumer.security_groups,
             "ec2:DescribeSecurityGroups",
         )
-    groups = [g for g in consumer.security_groups if g.group_id in endpoint.security_group_ids]
     ports = _ports(ctx)
     if not ports:
         return warned(
@@ -233,7 +281,14 @@ def check_security_group(ctx: Context) -> Check | None:
             "the link's ports are unknown, so the security group cannot be judged",
             "run the doctor with the provider too, or give the consumer stack a Ports output",
         )
-    group_ids = ", ".join(endpoint.security_group_ids)
+    groups = [g for g in consumer.security_groups if g.group_id in endpoint.security_group_ids]
+    return _judge_groups(groups, ", ".join(endpoint.security_group_ids), ports, consumer.peers)
+
+
+def _judge_groups(
+    groups: Sequence[SecurityGroup], group_ids: str, ports: tuple[int, ...], peers: Sequence[str]
+) -> Check:
+    """The endpoint's groups: every port open, every named peer admitted, not open to all."""
     opened = tcp_ports_opened(groups, ports)
     closed = [port for port, sources in opened.items() if not sources]
     if closed:
@@ -247,7 +302,7 @@ def check_security_group(ctx: Context) -> Check | None:
         )
     missing = [
         f"{peer} on {port}"
-        for peer in consumer.peers
+        for peer in peers
         for port in ports
         if not security_groups_admit(groups, peer, port)
     ]
@@ -302,29 +357,41 @@ def check_network_acls(ctx: Context) -> Check | None:
     denied: list[str] = []
     partial: list[str] = []
     for acl in consumer.network_acls:
-        subnets = [s for s in acl.subnet_ids if s in endpoint.subnet_ids]
-        if not subnets:
-            continue
-        for cidr in cidrs:
-            for port in ports:
-                verdict = acl_verdict(acl, egress=False, cidr=cidr, ports=(port, port))
-                flow = f"{acl.acl_id} inbound TCP {port} from {cidr}"
-                if verdict is AclVerdict.DENIED:
-                    denied.append(flow)
-                elif verdict is AclVerdict.PARTIAL:
-                    partial.append(flow + " (in part)")
-            back = acl_verdict(acl, egress=True, cidr=cidr, ports=EPHEMERAL_PORTS)
-            flow = f"{acl.acl_id} outbound TCP {EPHEMERAL_PORTS[0]}-{EPHEMERAL_PORTS[1]} to {cidr}"
-            if back is AclVerdict.DENIED:
-                denied.append(flow)
-            elif back is AclVerdict.PARTIAL:
-                linux = acl_verdict(acl, egress=True, cidr=cidr, ports=LINUX_EPHEMERAL_PORTS)
-                if linux is AclVerdict.ALLOWED:
-                    partial.append(
-                        f"{flow}: only {LINUX_EPHEMERAL_PORTS[0]}-{LINUX_EPHEMERAL_PORTS[1]} allowed"
-                    )
-                else:
-                    denied.append(flow + " (in part)")
+        if any(subnet in endpoint.subnet_ids for subnet in acl.subnet_ids):
+            for cidr in cidrs:
+                _inbound_flows(acl, cidr, ports, denied, partial)
+                _return_flow(acl, cidr, denied, partial)
+    return _judge_acls(denied, partial, ports, cidrs)
+
+
+def _inbound_flows(
+    acl: NetworkAcl, cidr: str, ports: tuple[int, ...], denied: list[str], partial: list[str]
+) -> None:
+    """Adds the service ports ``acl`` blocks (or limits) inbound from ``cidr``."""
+    for port in ports:
+        verdict = acl_verdict(acl, egress=False, cidr=cidr, ports=(port, port))
+        flow = f"{acl.acl_id} inbound TCP {port} from {cidr}"
+        if verdict is AclVerdict.DENIED:
+            denied.append(flow)
+        elif verdict is AclVerdict.PARTIAL:
+            partial.append(flow + " (in part)")
+
+
+def _return_flow(acl: NetworkAcl, cidr: str, denied: list[str], partial: list[str]) -> None:
+    """Adds the return traffic to ``cidr`` if ``acl`` blocks it (or allows Linux's range only)."""
+    verdict = acl_verdict(acl, egress=True, cidr=cidr, ports=EPHEMERAL_PORTS)
+    flow = f"{acl.acl_id} outbound TCP {EPHEMERAL_PORTS[0]}-{EPHEMERAL_PORTS[1]} to {cidr}"
+    if verdict is AclVerdict.DENIED:
+        denied.append(flow)
+    elif verdict is AclVerdict.PARTIAL:
+        linux = acl_verdict(acl, egress=True, cidr=cidr, ports=LINUX_EPHEMERAL_PORTS)
+        if linux is AclVerdict.ALLOWED:
+            partial.append(f"{flow}: only {LINUX_EPHEMERAL_PORTS[0]}-{LINUX_EPHEMERAL_PORTS[1]} allowed")
+        else:
+            denied.append(flow + " (in part)")
+
+
+def _judge_acls(denied: list[str], partial: list[str], ports: tuple[int, ...], cidrs: list[str]) -> Check:
     fix = (
         "add allow rules, numbered below any deny rule, to the endpoint subnets' network ACL: inbound TCP on "
         "the "
@@ -395,14 +462,7 @@ def check_dns_entries(ctx: Context) -> Check | None:
     consumer, endpoint = found
     names = {_norm(entry.dns_name) for entry in endpoint.dns_entries}
     if not names:
-        if endpoint_state(endpoint.state) != "available":
-            return None
-        return failed(
-            "consumer.dns-entries",
-            "consumer",
-            f"{endpoint.endpoint_id} has no DNS names",
-            "recreate the endpoint (cdk deploy ConsumerStack)",
-        )
+        return _no_dns_names(endpoint)
     zone = consumer.hosted_zone
     if isinstance(zone, Unknown):
         return _unknown(
@@ -411,20 +471,10 @@ def check_dns_entries(ctx: Context) -> Check | None:
     regional = _norm(endpoint.dns_entries[0].dns_name)
     if zone is None:
         return passed("consumer.dns-entries", "consumer", f"{len(names)} DNS name(s), regional {regional}")
-    problems: list[str] = []
-    if endpoint.vpc_id not in zone.vpc_ids:
-        problems.append(f"zone {zone.name} is not associated with {endpoint.vpc_id}")
     aliases = [r for r in zone.records if r.record_type in ("A", "AAAA", "CNAME")]
-    for record in aliases:
-        target = record.alias_dns_name or (record.values[0] if record.values else "")
-        if _norm(target).removeprefix("dualstack.") not in names:
-            problems.append(
-                f"{_norm(record.name)} points to {_norm(target) or 'nothing'}, not to this endpoint"
-            )
-    if not aliases:
-        problems.append(f"zone {zone.name} has no record for the service")
-    hostname = consumer.client_hostname
     record_names = {_norm(r.name) for r in aliases}
+    problems = _zone_problems(zone, endpoint, aliases, names)
+    hostname = consumer.client_hostname
     if hostname and _norm(hostname) not in record_names | names:
         problems.append(f"the client hostname {hostname} is not a record of {zone.name}")
     if problems:
@@ -438,6 +488,36 @@ def check_dns_entries(ctx: Context) -> Check | None:
         )
     listing = ", ".join(sorted(record_names))
     return passed("consumer.dns-entries", "consumer", f"{listing} alias to {regional} in zone {zone.name}")
+
+
+def _no_dns_names(endpoint: Endpoint) -> Check | None:
+    """An endpoint without DNS names: expected until it is available, a failure after."""
+    if endpoint_state(endpoint.state) != "available":
+        return None
+    return failed(
+        "consumer.dns-entries",
+        "consumer",
+        f"{endpoint.endpoint_id} has no DNS names",
+        "recreate the endpoint (cdk deploy ConsumerStack)",
+    )
+
+
+def _zone_problems(
+    zone: HostedZone, endpoint: Endpoint, aliases: Sequence[Record], names: set[str]
+) -> list[str]:
+    """What is wrong with the private hosted zone: its VPC, and records that miss the endpoint."""
+    problems: list[str] = []
+    if endpoint.vpc_id not in zone.vpc_ids:
+        problems.append(f"zone {zone.name} is not associated with {endpoint.vpc_id}")
+    for record in aliases:
+        target = record.alias_dns_name or (record.values[0] if record.values else "")
+        if _norm(target).removeprefix("dualstack.") not in names:
+            problems.append(
+                f"{_norm(record.name)} points to {_norm(target) or 'nothing'}, not to this endpoint"
+            )
+    if not aliases:
+        problems.append(f"zone {zone.name} has no record for the service")
+    return problems
 
 
 def check_private_dns(ctx: Context) -> Check | None:

@@ -7,8 +7,20 @@ Each function takes the ``Context`` and returns one ``Check``, or None when it d
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
-from privatelink_constructs.cli.facts import FunctionHealth, LoadBalancer, Target, TargetGroup, Unknown, known
+from privatelink_constructs.cli.facts import (
+    FunctionHealth,
+    Listener,
+    LoadBalancer,
+    SecurityGroup,
+    ServiceConfig,
+    Target,
+    TargetGroup,
+    Unknown,
+    known,
+)
 from privatelink_constructs.cli.model import Check, failed, passed, warned
 from privatelink_constructs.cli.netrules import cidr_covers, security_groups_admit, tcp_ports_opened
 
@@ -73,6 +85,11 @@ def check_service(ctx: Context) -> Check | None:
             "service: interface endpoints cannot connect to it",
             "publish the service on a Network Load Balancer (ProviderEndpointService does)",
         )
+    return _service_state(service)
+
+
+def _service_state(service: ServiceConfig) -> Check:
+    """An Interface service judged by its state: Available, still Pending, or broken."""
     acceptance = (
         "acceptance required" if service.acceptance_required else "connections accepted automatically"
     )
@@ -211,44 +228,63 @@ def _describe_unhealthy(targets: tuple[Target, ...]) -> str:
     return f"{len(targets)} registered: {', '.join(reasons)}" if targets else "none registered"
 
 
+@dataclass
+class _PortTargets:
+    """What one listener's target groups hold."""
+
+    healthy: list[Target] = field(default_factory=list)
+    registered: list[Target] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    """``<group>: <reason>`` for each group whose health could not be read."""
+    cross_zone_everywhere: bool = True
+
+
+def _port_targets(lb: LoadBalancer, listener: Listener, groups: Mapping[str, TargetGroup]) -> _PortTargets:
+    """The targets behind ``listener``, from the groups it forwards to."""
+    found = _PortTargets()
+    for group in (groups[arn] for arn in listener.target_group_arns if arn in groups):
+        if isinstance(group.targets, Unknown):
+            found.unknown.append(f"{group.name}: {group.targets.reason}")
+            continue
+        found.registered.extend(group.targets)
+        found.healthy.extend(t for t in group.targets if t.state == "healthy")
+        if _cross_zone(lb, group) is not True:
+            found.cross_zone_everywhere = False
+    return found
+
+
+def _zone_gaps(lb: LoadBalancer, port: int, targets: _PortTargets) -> list[str]:
+    """The NLB's zones with no healthy target for ``port`` (none when cross-zone is on)."""
+    if targets.cross_zone_everywhere:
+        return []
+    zones = {_target_zone(target, lb) for target in targets.healthy}
+    if "all" in zones:
+        return []
+    return [f"port {port} in {zone}" for zone in lb.availability_zones if zone not in zones]
+
+
 def check_targets(ctx: Context) -> Check | None:
     """Each port has a healthy target, and (with cross-zone off) each enabled zone has one."""
     provider = ctx.provider
     if provider is None or not ctx.load_balancers:
         return None
-    groups_by_arn = {group.arn: (lb, group) for lb in ctx.load_balancers for group in lb.target_groups}
     failures: list[str] = []
     zone_gaps: list[str] = []
     unknown: list[str] = []
     healthy_counts: list[str] = []
+    groups = {group.arn: group for lb in ctx.load_balancers for group in lb.target_groups}
     for lb in ctx.load_balancers:
         for listener in lb.listeners:
-            healthy: list[Target] = []
-            registered: list[Target] = []
-            cross_zone_everywhere = True
-            for arn in listener.target_group_arns:
-                if arn not in groups_by_arn:
-                    continue
-                _, group = groups_by_arn[arn]
-                if isinstance(group.targets, Unknown):
-                    unknown.append(f"{group.name}: {group.targets.reason}")
-                    continue
-                registered.extend(group.targets)
-                healthy.extend(t for t in group.targets if t.state == "healthy")
-                if _cross_zone(lb, group) is not True:
-                    cross_zone_everywhere = False
-            if not healthy:
+            targets = _port_targets(lb, listener, groups)
+            unknown += targets.unknown
+            if not targets.healthy:
                 failures.append(
-                    f"port {listener.port}: no healthy target ({_describe_unhealthy(tuple(registered))})"
+                    f"port {listener.port}: no healthy target "
+                    f"({_describe_unhealthy(tuple(targets.registered))})"
                 )
                 continue
-            healthy_counts.append(f"{listener.port}: {len(healthy)}")
-            if not cross_zone_everywhere:
-                zones = {_target_zone(target, lb) for target in healthy}
-                if "all" not in zones:
-                    for zone in lb.availability_zones:
-                        if zone not in zones:
-                            zone_gaps.append(f"port {listener.port} in {zone}")
+            healthy_counts.append(f"{listener.port}: {len(targets.healthy)}")
+            zone_gaps += _zone_gaps(lb, listener.port, targets)
     if unknown and not failures:
         return _unknown(
             "provider.targets",
@@ -256,12 +292,18 @@ def check_targets(ctx: Context) -> Check | None:
             Unknown("; ".join(unknown)),
             "elasticloadbalancing:DescribeTargetHealth",
         )
+    return _judge_targets(provider.database is not None, failures, zone_gaps, healthy_counts)
+
+
+def _judge_targets(
+    follows_database: bool, failures: list[str], zone_gaps: list[str], healthy_counts: list[str]
+) -> Check:
     if failures:
         fix = (
             "register the service's addresses in the target groups and make sure their security groups admit "
         )
         fix += "the NLB's security group on the service and health-check ports"
-        if provider.database is not None:
+        if follows_database:
             fix = "the target updater registers the database's addresses: see provider.updater and "
             fix += "provider.database-targets; the database's security group must admit the NLB's"
         return failed("provider.targets", "provider", "; ".join(failures), fix)
@@ -297,30 +339,16 @@ def check_inbound_rules(ctx: Context) -> Check | None:
         "provider.enforce_security_group_inbound_rules_on_private_link_traffic: false"
     )
     for lb in enforcing:
-        groups = lb.security_groups
-        if isinstance(groups, Unknown):
+        if isinstance(lb.security_groups, Unknown):
             return _unknown(
-                "provider.inbound-rules", "the NLB's security groups", groups, "ec2:DescribeSecurityGroups"
+                "provider.inbound-rules",
+                "the NLB's security groups",
+                lb.security_groups,
+                "ec2:DescribeSecurityGroups",
             )
-        for port in (listener.port for listener in lb.listeners):
-            if not tcp_ports_opened(groups, [port])[port]:
-                return failed(
-                    "provider.inbound-rules",
-                    "provider",
-                    f"{lb.name} evaluates inbound rules for PrivateLink traffic and none admits port {port}: "
-                    "every connection through PrivateLink times out",
-                    fix,
-                )
-            blocked = [addr for addr in consumer_addresses if not security_groups_admit(groups, addr, port)]
-            if blocked:
-                return failed(
-                    "provider.inbound-rules",
-                    "provider",
-                    f"{lb.name} evaluates inbound rules for PrivateLink traffic and none admits the "
-                    "consumer's "
-                    f"endpoint address {', '.join(blocked)} on {port}",
-                    fix,
-                )
+        gap = _inbound_gap(lb, lb.security_groups, consumer_addresses)
+        if gap is not None:
+            return failed("provider.inbound-rules", "provider", gap, fix)
     if consumer_addresses:
         return passed(
             "provider.inbound-rules",
@@ -336,6 +364,26 @@ def check_inbound_rules(ctx: Context) -> Check | None:
     )
 
 
+def _inbound_gap(
+    lb: LoadBalancer, groups: Sequence[SecurityGroup], consumer_addresses: Sequence[str]
+) -> str | None:
+    """What an NLB that enforces inbound rules on PrivateLink traffic drops, first port first."""
+    for port in (listener.port for listener in lb.listeners):
+        if not tcp_ports_opened(groups, [port])[port]:
+            return (
+                f"{lb.name} evaluates inbound rules for PrivateLink traffic and none admits port {port}: "
+                "every connection through PrivateLink times out"
+            )
+        blocked = [addr for addr in consumer_addresses if not security_groups_admit(groups, addr, port)]
+        if blocked:
+            return (
+                f"{lb.name} evaluates inbound rules for PrivateLink traffic and none admits the "
+                "consumer's "
+                f"endpoint address {', '.join(blocked)} on {port}"
+            )
+    return None
+
+
 def check_allowlist(ctx: Context) -> Check | None:
     """The consumer's account (or any principal) is allowed to connect."""
     provider = ctx.provider
@@ -349,31 +397,45 @@ def check_allowlist(ctx: Context) -> Check | None:
             principals,
             "ec2:DescribeVpcEndpointServicePermissions",
         )
-    account = ctx.consumer_account
-    service = ctx.service
     if "*" in principals:
-        if service.acceptance_required:
-            return passed(
-                "provider.allowlist",
-                "provider",
-                "every AWS account may request a connection ('*'); each request waits for acceptance",
-            )
+        return _open_allowlist(ctx.service)
+    account = ctx.consumer_account
+    if account is None:
+        return _allowlist_alone(principals)
+    return _consumer_allowed(ctx, ctx.service, account, principals)
+
+
+def _open_allowlist(service: ServiceConfig) -> Check:
+    """``*`` in the allowlist: fine when each request waits for acceptance."""
+    if service.acceptance_required:
+        return passed(
+            "provider.allowlist",
+            "provider",
+            "every AWS account may request a connection ('*'); each request waits for acceptance",
+        )
+    return warned(
+        "provider.allowlist",
+        "provider",
+        "every AWS account may connect ('*') and requests are accepted automatically",
+        "name the consumer accounts in provider.allowed_principals, or set provider.acceptance_required: "
+        "true",
+    )
+
+
+def _allowlist_alone(principals: Sequence[str]) -> Check:
+    """The allowlist with no consumer to look for: someone must be on it."""
+    if not principals:
         return warned(
             "provider.allowlist",
             "provider",
-            "every AWS account may connect ('*') and requests are accepted automatically",
-            "name the consumer accounts in provider.allowed_principals, or set provider.acceptance_required: "
-            "true",
+            "no principal is allowed: no consumer can connect",
+            "add the consumer accounts to provider.allowed_principals and deploy",
         )
-    if account is None:
-        if not principals:
-            return warned(
-                "provider.allowlist",
-                "provider",
-                "no principal is allowed: no consumer can connect",
-                "add the consumer accounts to provider.allowed_principals and deploy",
-            )
-        return passed("provider.allowlist", "provider", f"{len(principals)} principal(s) allowed")
+    return passed("provider.allowlist", "provider", f"{len(principals)} principal(s) allowed")
+
+
+def _consumer_allowed(ctx: Context, service: ServiceConfig, account: str, principals: Sequence[str]) -> Check:
+    """The consumer's account, or principals of it, on the allowlist."""
     same_account = [p for p in principals if account_of(p) == account]
     if not same_account:
         return failed(
@@ -441,12 +503,22 @@ def check_regions(ctx: Context) -> Check | None:
         return None
     region = ctx.consumer_region
     if region is None:
-        if not service.supported_regions:
-            return None
-        listing = ", ".join(f"{name} ({state})" for name, state in sorted(service.supported_regions.items()))
-        return passed("provider.regions", "provider", f"offered to consumers in {listing}")
+        return _regions_offered(service)
     if region == provider.region:
         return passed("provider.regions", "provider", f"the consumer is in the service's region {region}")
+    return _consumer_region(service, region)
+
+
+def _regions_offered(service: ServiceConfig) -> Check | None:
+    """With no consumer given: the other regions the service is offered in, if any."""
+    if not service.supported_regions:
+        return None
+    listing = ", ".join(f"{name} ({state})" for name, state in sorted(service.supported_regions.items()))
+    return passed("provider.regions", "provider", f"offered to consumers in {listing}")
+
+
+def _consumer_region(service: ServiceConfig, region: str) -> Check:
+    """A consumer in ``region``, another than the service's: supported and available there."""
     state = service.supported_regions.get(region)
     if state is None:
         return failed(
