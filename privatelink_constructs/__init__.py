@@ -10,6 +10,7 @@ from ._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from ._function import create_encryption_key
+    from ._nag import acknowledge_findings, rule_ids
     from .connection_acceptor import ConnectionAcceptor
     from .consumer import ConsumerInterfaceEndpoint
     from .endpoint_probe import EndpointProbe
@@ -30,8 +31,10 @@ __all__ = [
     "RdsTargetGroupUpdater",
     "TemplateSizeLimit",
     "ZoneIdStack",
+    "acknowledge_findings",
     "create_encryption_key",
     "default_health_check",
+    "rule_ids",
     "subnets_in_zones",
 ]
 
@@ -49,6 +52,8 @@ __getattr__, __dir__ = lazy_exports(
         "ZoneIdStack": ".zones",
         "TemplateSizeLimit": ".template_size",
         "create_encryption_key": "._function",
+        "acknowledge_findings": "._nag",
+        "rule_ids": "._nag",
         "subnets_in_zones": ".zones",
         "default_health_check": ".provider",
     },
