@@ -240,7 +240,11 @@ class RdsTargetGroupUpdater(Construct):
             endpoints ``create_elb_endpoint`` adds. Defaults to outside any VPC.
         :param create_elb_endpoint: Add interface endpoints (private DNS on) for every API the
             function calls, that only the function may use: ``elasticloadbalancing``, ``ec2``
-            and, in the RDS modes, ``rds``. Needs ``vpc_subnets``. Defaults to none.
+            and, in the RDS modes, ``rds``. They share one security group that admits HTTPS
+            from the function's group and allows nothing out, and each endpoint's policy allows
+            the function's role exactly the calls it makes there (register and deregister on
+            its target groups only). Private DNS sends every call to these APIs from the VPC to
+            them: other workloads there cannot use them. Needs ``vpc_subnets``. Defaults to none.
         :param encryption_key: KMS key for the log group. Defaults to a new key with rotation.
         :param log_retention: How long logs are kept. Defaults to three months.
         :param mode: Where the addresses come from. Defaults to the hostname's kind: cluster
@@ -356,8 +360,18 @@ class RdsTargetGroupUpdater(Construct):
         }
         if self.mode is not FollowMode.DNS:
             services["Rds"] = ec2.InterfaceVpcEndpointAwsService.RDS
+        # One closed group for the endpoints: HTTPS in from the function only, nothing out (an
+        # endpoint answers on the connection it was asked on). The function's group already
+        # allows HTTPS to the VPC's block.
+        endpoint_group = closed_security_group(
+            self,
+            vpc,
+            construct_id="EndpointSecurityGroup",
+            description="privatelink-cdk target updater API endpoints: HTTPS from the updater only",
+        )
+        endpoint_group.add_ingress_rule(self.security_group, ec2.Port.tcp(443), "The target updater's calls")
         for name, service in services.items():
-            endpoint = ec2.InterfaceVpcEndpoint(
+            self.api_endpoints[name.lower()] = ec2.InterfaceVpcEndpoint(
                 self,
                 f"{name}Endpoint",
                 vpc=vpc,
@@ -365,12 +379,42 @@ class RdsTargetGroupUpdater(Construct):
                 subnets=subnets,
                 private_dns_enabled=True,
                 open=False,
+                security_groups=[endpoint_group],
             )
-            # Ingress only: the function's group already allows HTTPS to the VPC's block.
-            for group in endpoint.connections.security_groups:
-                group.add_ingress_rule(self.security_group, ec2.Port.tcp(443), "The target updater's calls")
-            self.api_endpoints[name.lower()] = endpoint
         self.elb_endpoint = self.api_endpoints["elb"]
+
+    def _limit_endpoints(self) -> None:
+        """Each endpoint's policy: the function's role, and exactly the calls it makes there."""
+        calls = {
+            "elb": [
+                (
+                    ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
+                    self._arns(),
+                ),
+                (
+                    [
+                        "elasticloadbalancing:DescribeTargetHealth",
+                        "elasticloadbalancing:DescribeTargetGroups",
+                    ],
+                    ["*"],
+                ),
+            ],
+            "ec2": [(["ec2:DescribeVpcs"], ["*"])],
+            "rds": [(["rds:DescribeDBClusters", "rds:DescribeDBInstances"], ["*"])],
+        }
+        for name, endpoint in self.api_endpoints.items():
+            for actions, resources in calls[name]:
+                endpoint.add_to_policy(
+                    iam.PolicyStatement(
+                        principals=[iam.AnyPrincipal()],
+                        actions=actions,
+                        resources=resources,
+                        conditions={"ArnEquals": {"aws:PrincipalArn": self._role.role_arn}},
+                    )
+                )
+
+    def _arns(self) -> list[str]:
+        return [group.target_group_arn for group in self._groups.values()]
 
     def _add_function(
         self,
@@ -406,7 +450,7 @@ class RdsTargetGroupUpdater(Construct):
             iam.PolicyStatement(
                 sid="ChangeTheseTargetGroupsOnly",
                 actions=["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
-                resources=[group.target_group_arn for group in self._groups.values()],
+                resources=self._arns(),
             )
         )
         describe = iam.Policy(
@@ -434,6 +478,7 @@ class RdsTargetGroupUpdater(Construct):
         )
         if self.mode is not FollowMode.DNS:
             self._grant_rds_describe()
+        self._limit_endpoints()
 
     def _grant_rds_describe(self) -> None:
         assert self.database_identifier is not None
