@@ -22,13 +22,21 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from privatelink_constructs._function import (
+    acknowledge_inline_policy,
+    acknowledge_sse_sqs,
     alarm_on_any,
     create_encryption_key,
     dead_letter_queue,
     notify,
     python_function,
 )
-from privatelink_constructs._nag import acknowledge, resource_finding
+from privatelink_constructs._nag import (
+    SERVERLESS,
+    acknowledge,
+    acknowledge_findings,
+    resource_finding,
+    rule_ids,
+)
 from privatelink_constructs._network import closed_security_group
 from privatelink_constructs.rules import (
     Problem,
@@ -233,7 +241,8 @@ class RdsTargetGroupUpdater(Construct):
         :param max_removals_per_run: The most targets one run may deregister. Defaults to 5.
         :param failover_wait: After a failover event, how long to ask again until the database's
             addresses change. Defaults to 30 seconds.
-        :param alarm_topic: Where the alarms send notifications. Defaults to none.
+        :param alarm_topic: Where every alarm sends notifications. Defaults to none: the alarms
+            notify nobody, and a warning (``@privatelink-cdk/alarms:noAlarmTopic``) says so.
         :param vpc_subnets: Run the function in these subnets of ``vpc``, for a hostname that
             resolves only inside the VPC (RDS Proxy). The function must still reach the AWS APIs:
             through a NAT gateway (allow HTTPS egress with ``connections``), or through the
@@ -443,6 +452,12 @@ class RdsTargetGroupUpdater(Construct):
             vpc=vpc if subnets is not None else None,
             vpc_subnets=subnets,
             security_groups=[self.security_group] if self.security_group else None,
+            no_dead_letter_queue_reason=(
+                "Only its SQS event source mapping invokes it, synchronously: Lambda's dead-letter "
+                "queue holds failed asynchronous invocations only. A failed run's message returns to "
+                "the run queue and, after 3 receives, goes to that queue's own dead-letter queue "
+                "(FailedRuns), which alarms."
+            ),
         )
 
     def _add_permissions(self) -> None:
@@ -476,6 +491,7 @@ class RdsTargetGroupUpdater(Construct):
             "reference); they are read-only.",
             applies_to=["Resource::*"],
         )
+        acknowledge_inline_policy(describe)
         if self.mode is not FollowMode.DNS:
             self._grant_rds_describe()
         self._limit_endpoints()
@@ -507,6 +523,7 @@ class RdsTargetGroupUpdater(Construct):
                 iam.PolicyStatement(actions=["rds:DescribeDBInstances"], resources=[arn("db", "*")]),
             ]
         policy = iam.Policy(self, "DescribeDatabase", roles=[self._role], statements=statements)
+        acknowledge_inline_policy(policy)
         if self.mode is not FollowMode.RDS_INSTANCE:
             acknowledge(
                 policy,
@@ -540,7 +557,17 @@ class RdsTargetGroupUpdater(Construct):
             retention_period=Duration.minutes(15),
             dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=3, queue=self.failed_runs_queue),
         )
+        acknowledge_sse_sqs(self.queue)
         self.function.add_event_source(event_sources.SqsEventSource(self.queue, batch_size=1))
+        for mapping in self.function.node.children:
+            if isinstance(mapping, lambda_.EventSourceMapping):
+                acknowledge_findings(
+                    mapping,
+                    "SQS event source mappings take no on-failure destination (Lambda offers one for "
+                    "stream and Kafka sources only): a failed run's message goes to the run queue's own "
+                    "dead-letter queue (FailedRuns) after 3 receives, and that queue alarms.",
+                    rules=rule_ids("LambdaEventSourceMappingDestination", SERVERLESS),
+                )
         self.dead_letter_queue = dead_letter_queue(
             self,
             "DeadLetters",
