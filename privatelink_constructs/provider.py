@@ -29,6 +29,7 @@ from aws_cdk import custom_resources as cr
 from aws_cdk.region_info import RegionInfo
 from constructs import Construct, IValidation
 
+from . import _patterns
 from ._function import create_encryption_key
 from ._nag import acknowledge
 from ._network import cidr_peer, closed_security_group, one_private_subnet_per_az, selected
@@ -801,18 +802,17 @@ def service_name_prefix(stack: Stack) -> str:
 
     ``com.amazonaws.vpce`` in most partitions, ``cn.com.amazonaws.vpce`` in China. For a stack
     without a concrete region, a mapping keyed by ``AWS::Partition`` covers every partition
-    the app targets (context ``@aws-cdk/core:target-partitions``), unless they all agree.
+    the app targets (context ``@aws-cdk/core:target-partitions``), unless they all agree
+    (``_patterns.SERVICE_NAME_PREFIX_BY_PARTITION``: the same facts, kept equal by a test).
     """
     if not Token.is_unresolved(stack.region):
         prefix = RegionInfo.get(stack.region).vpc_endpoint_service_name_prefix
         return prefix or ec2.VpcEndpointService.DEFAULT_PREFIX
     targets = stack.node.try_get_context(_TARGET_PARTITIONS)
     prefixes = {
-        region.partition: region.vpc_endpoint_service_name_prefix
-        for region in RegionInfo.regions
-        if region.partition
-        and region.vpc_endpoint_service_name_prefix
-        and (not targets or region.partition in targets)
+        partition: prefix
+        for partition, prefix in _patterns.SERVICE_NAME_PREFIX_BY_PARTITION.items()
+        if not targets or partition in targets
     }
     if len(set(prefixes.values())) <= 1:
         return next(iter(prefixes.values()), ec2.VpcEndpointService.DEFAULT_PREFIX)
