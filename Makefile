@@ -70,14 +70,23 @@ $(STAMPS)/uv: | $(STAMPS)
 # pyproject.toml change without `uv lock` fails here, by name).
 $(STAMPS)/python: pyproject.toml uv.lock $(STAMPS)/uv
 	$(UV) sync --quiet --locked --no-default-groups --group app --inexact
-	@$(MAKE) --no-print-directory link-node
+	@$(MAKE) --no-print-directory cdk-lib-wins link-node
 	@rm -f $(STAMPS)/python-dev
 	@touch $@
 
 $(STAMPS)/python-dev: pyproject.toml uv.lock $(STAMPS)/uv
 	$(UV) sync --quiet --locked
-	@$(MAKE) --no-print-directory link-node
+	@$(MAKE) --no-print-directory cdk-lib-wins link-node
 	@touch $@ $(STAMPS)/python
+
+# aws-cdk-lib and its dependency aws-cdk.cloud-assembly-schema both ship
+# aws_cdk/cloud_assembly_schema/__init__.py; uv installs them in parallel, so either file may win.
+# The other package's module registers its types under another jsii name, and
+# Annotations.find_warning then fails ("Unknown interface: aws-cdk-lib.cloud_assembly_schema.
+# MetadataEntry"). Installing aws-cdk-lib again, alone, makes its file the one that stays.
+.PHONY: cdk-lib-wins
+cdk-lib-wins:
+	@$(UV) sync --quiet --locked --inexact --no-default-groups --group app --reinstall-package aws-cdk-lib
 
 .PHONY: link-node
 link-node:

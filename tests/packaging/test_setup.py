@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import shutil
 import subprocess
@@ -48,3 +49,11 @@ def test_cdk_app_before_setup_says_to_run_make_setup(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "no .venv here yet. Run `make setup` first" in result.stderr
     assert "not found" not in result.stderr
+
+
+def test_aws_cdk_lib_owns_its_cloud_assembly_schema_module() -> None:
+    # aws-cdk.cloud-assembly-schema ships a module at the same path; when its file wins the
+    # install race, Annotations.find_warning cannot read the metadata (see the Makefile's
+    # cdk-lib-wins).
+    schema = importlib.import_module("aws_cdk.cloud_assembly_schema")
+    assert schema.MetadataEntry.__jsii_type__ == "aws-cdk-lib.cloud_assembly_schema.MetadataEntry"
