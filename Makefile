@@ -161,6 +161,9 @@ compat: setup-dev
 		--no-hashes --no-header --no-annotate | grep -v -E '^(aws-cdk|constructs)' > $(COMPAT)/requirements.txt
 	$(UV) pip install --quiet --python $(COMPAT)/bin/python --resolution lowest-direct \
 		-r $(COMPAT)/requirements.txt "aws-cdk-lib==$(CDK_FLOOR)" "constructs>=10,<11"
+	@# the same install race as cdk-lib-wins: aws-cdk-lib's cloud_assembly_schema module must stay
+	@$(UV) pip install --quiet --python $(COMPAT)/bin/python --no-deps --reinstall-package aws-cdk-lib \
+		"aws-cdk-lib==$(CDK_FLOOR)"
 	@$(COMPAT)/bin/python -c 'from importlib.metadata import version as v; \
 		print("compat: aws-cdk-lib", v("aws-cdk-lib"), "constructs", v("constructs"), "jsii", v("jsii"))'
 	$(COMPAT)/bin/python -m pytest -q -p no:cacheprovider tests/constructs
