@@ -34,7 +34,7 @@ START := $(shell date +%s)
 CDK_FLOOR := $(shell sed -n 's/^ *"aws-cdk-lib>=\([0-9.]*\),<3",*$$/\1/p' pyproject.toml)
 
 .PHONY: help setup setup-dev synth test lint typecheck unit nag-lint compliance library compat wheel \
-	deploy destroy diff cdk bench clean
+	deploy destroy diff cdk bench bench-synth clean
 
 help:
 	@echo "make synth    set up, then synthesize all stacks into cdk.out/ (no AWS account needed)"
@@ -45,7 +45,8 @@ help:
 	@echo "make wheel    build the library's wheel and sdist into dist/"
 	@echo "make deploy STACK=ProviderStack [ARGS='--profile prod']   (also: destroy, diff)"
 	@echo "make cdk ARGS='bootstrap aws://111122223333/eu-west-1'    any other CDK CLI command"
-	@echo "make bench    benchmark the RDS target updater's runtime against moto"
+	@echo "make bench    benchmark the RDS target updater's runtime against moto, then bench-synth"
+	@echo "make bench-synth   cdk synth of the default app against a raw aws-cdk-lib app (budget 1.05x)"
 
 $(STAMPS):
 	@mkdir -p $@
@@ -185,6 +186,9 @@ compat: setup-dev
 		--no-hashes --no-header --no-annotate | grep -v -E '^(aws-cdk|constructs)' > $(COMPAT)/requirements.txt
 	$(UV) pip install --quiet --python $(COMPAT)/bin/python --resolution lowest-direct \
 		-r $(COMPAT)/requirements.txt "aws-cdk-lib==$(CDK_FLOOR)" "constructs>=10,<11"
+	@# the same install race as cdk-lib-wins: aws-cdk-lib's cloud_assembly_schema module must stay
+	@$(UV) pip install --quiet --python $(COMPAT)/bin/python --no-deps --reinstall-package aws-cdk-lib \
+		"aws-cdk-lib==$(CDK_FLOOR)"
 	@$(COMPAT)/bin/python -c 'from importlib.metadata import version as v; \
 		print("compat: aws-cdk-lib", v("aws-cdk-lib"), "constructs", v("constructs"), "jsii", v("jsii"))'
 	$(COMPAT)/bin/python -m pytest -q -p no:cacheprovider tests/constructs
@@ -208,6 +212,10 @@ cdk: setup
 
 bench: setup-dev
 	python scripts/bench_target_updater.py
+	python scripts/bench_synth.py
+
+bench-synth: setup-dev
+	python scripts/bench_synth.py
 
 # The picture at the top of the README, drawn from the default app: docs/architecture.svg, and a PNG
 # of it rendered by resvg (a wheel with no system library, used only here, so not in uv.lock).

@@ -29,6 +29,7 @@ from aws_cdk import custom_resources as cr
 from aws_cdk.region_info import RegionInfo
 from constructs import Construct, IValidation
 
+from . import _patterns
 from ._function import acknowledge_inline_policy, create_encryption_key
 from ._nag import (
     AWS_SOLUTIONS,
@@ -406,9 +407,10 @@ class ProviderEndpointService(Construct):
             topic=notification_topic,
             events=[*notification_events, *(["Connect"] if auto_accept_principals else [])],
         )
-        self.acceptor = self._add_acceptor(auto_accept_principals)
+        self._auto_accept = list(auto_accept_principals)
+        self.acceptor = self._add_acceptor(self._auto_accept)
         self._add_private_dns(public_hosted_zone)
-        self.node.add_validation(_AcceptsOnlyAllowed(self, auto_accept_principals))
+        self.node.add_validation(_AcceptsOnlyAllowed(self))
         enforce_template_size_limit(self)
 
     @property
@@ -458,6 +460,36 @@ class ProviderEndpointService(Construct):
         return iam.Grant.add_to_principal(
             grantee=grantee, actions=["ec2:AcceptVpcEndpointConnections"], resource_arns=[self.service_arn]
         )
+
+    def add_auto_accept_principals(self, *accounts: str) -> None:
+        """Accept the pending requests of more accounts automatically (12-digit account IDs).
+
+        Adds the auto-acceptor (and a notification topic) if there is none yet. Each account must
+        also be allowed to connect; that is checked at synth, so ``add_allowed_principals`` may
+        come later.
+        """
+        raise_if_problems(
+            self,
+            check_principals(
+                [*self._auto_accept, *accounts], argument="auto_accept_principals", allow_arns=False
+            ),
+        )
+        self._auto_accept.extend(accounts)
+        if self.acceptor is not None:
+            self.acceptor.add_accounts(*accounts)
+            return
+        if self.notification_topic is None:
+            self.notification_topic = self._create_topic()
+        if self._notification is None:
+            self._add_notifications(enabled=True, topic=self.notification_topic, events=["Connect"])
+        elif "Connect" not in (events := list(self._notification.connection_events)):
+            self._notification.connection_events = [*events, "Connect"]
+        self.acceptor = self._add_acceptor(self._auto_accept)
+
+    @property
+    def auto_accept_principals(self) -> tuple[str, ...]:
+        """The accounts whose pending requests are accepted automatically."""
+        return tuple(self._auto_accept)
 
     def metric(
         self,
@@ -666,10 +698,11 @@ class ProviderEndpointService(Construct):
 
     def _add_notifications(self, *, enabled: bool, topic: sns.ITopic | None, events: Sequence[str]) -> None:
         self.notification_topic = topic
+        self._notification: ec2.CfnVPCEndpointConnectionNotification | None = None
         if topic is None and enabled:
             self.notification_topic = self._create_topic()
         if self.notification_topic is not None:
-            ec2.CfnVPCEndpointConnectionNotification(
+            self._notification = ec2.CfnVPCEndpointConnectionNotification(
                 self,
                 "ConnectionNotification",
                 service_id=self.service_id,
@@ -836,18 +869,17 @@ def service_name_prefix(stack: Stack) -> str:
 
     ``com.amazonaws.vpce`` in most partitions, ``cn.com.amazonaws.vpce`` in China. For a stack
     without a concrete region, a mapping keyed by ``AWS::Partition`` covers every partition
-    the app targets (context ``@aws-cdk/core:target-partitions``), unless they all agree.
+    the app targets (context ``@aws-cdk/core:target-partitions``), unless they all agree
+    (``_patterns.SERVICE_NAME_PREFIX_BY_PARTITION``: the same facts, kept equal by a test).
     """
     if not Token.is_unresolved(stack.region):
         prefix = RegionInfo.get(stack.region).vpc_endpoint_service_name_prefix
         return prefix or ec2.VpcEndpointService.DEFAULT_PREFIX
     targets = stack.node.try_get_context(_TARGET_PARTITIONS)
     prefixes = {
-        region.partition: region.vpc_endpoint_service_name_prefix
-        for region in RegionInfo.regions
-        if region.partition
-        and region.vpc_endpoint_service_name_prefix
-        and (not targets or region.partition in targets)
+        partition: prefix
+        for partition, prefix in _patterns.SERVICE_NAME_PREFIX_BY_PARTITION.items()
+        if not targets or partition in targets
     }
     if len(set(prefixes.values())) <= 1:
         return next(iter(prefixes.values()), ec2.VpcEndpointService.DEFAULT_PREFIX)
@@ -905,17 +937,19 @@ def _topic_problems(topic: sns.ITopic | None, stack: Stack, *, subscribed: bool)
 
 @jsii.implements(IValidation)
 class _AcceptsOnlyAllowed:
-    """At synth, when ``add_allowed_principals`` has had its say: auto-accepted accounts are allowed."""
+    """At synth, when ``add_*_principals`` have had their say: auto-accepted accounts are allowed."""
 
-    def __init__(self, provider: ProviderEndpointService, accounts: Sequence[str]) -> None:
+    def __init__(self, provider: ProviderEndpointService) -> None:
         self._provider = provider
-        self._accounts = list(accounts)
 
     def validate(self) -> list[str]:
         """The problems found, each as ``auto_accept_principals[i]: ...``."""
+        provider = self._provider
         return [
             problem.render()
-            for problem in check_auto_accept_allowed(self._accounts, self._provider.allowed_principals)
+            for problem in check_auto_accept_allowed(
+                provider.auto_accept_principals, provider.allowed_principals
+            )
         ]
 
 

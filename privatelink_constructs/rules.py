@@ -13,6 +13,7 @@ word classes would also match other scripts' digits and letters, which no AWS id
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -117,7 +118,7 @@ SERVICE_NAME_PREFIXES: tuple[str, ...] = _patterns.SERVICE_NAME_PREFIXES
 """Endpoint service name prefixes of every partition aws-cdk-lib knows (``cn.com...`` in China)."""
 
 _ACCOUNT_ID = _patterns.ACCOUNT_ID
-PARTITIONS: tuple[str, ...] = tuple(sorted({r.partition for r in RegionInfo.regions if r.partition}))
+PARTITIONS: tuple[str, ...] = _patterns.PARTITIONS
 """Every AWS partition aws-cdk-lib knows (``aws``, ``aws-cn``, ``aws-us-gov``, ...)."""
 
 _PARTITION = "|".join(re.escape(partition) for partition in PARTITIONS)
@@ -282,6 +283,11 @@ def partition_of(region: str | None) -> str | None:
     """
     if region is None or _unresolved(region):
         return None
+    return _known_partition(region)
+
+
+@functools.cache
+def _known_partition(region: str) -> str | None:
     return RegionInfo.get(region).partition
 
 
@@ -484,9 +490,7 @@ def check_zone_holds(
     return problems
 
 
-AWS_DOMAINS: tuple[str, ...] = tuple(
-    sorted({suffix for r in RegionInfo.regions if (suffix := r.domain_suffix)})
-)
+AWS_DOMAINS: tuple[str, ...] = tuple(sorted(set(_patterns.DOMAIN_SUFFIX_BY_PARTITION.values())))
 """The service domains AWS owns in every partition aws-cdk-lib knows (``amazonaws.com``, ...)."""
 
 

@@ -113,9 +113,17 @@ _LABELS: Mapping[tuple[str, str], str] = {
     ("AWS::Events::Rule", "Targets"): "invokes",
 }
 _DEAD_LETTERS = "failed events"
-# A function's permissions to read its trigger queue: the "triggers" arrow already says so.
-_TRIGGER_READS = frozenset(
-    {"ChangeMessageVisibility", "DeleteMessage", "GetQueueAttributes", "GetQueueUrl", "ReceiveMessage"}
+# Permissions another arrow already shows: reading the queue that "triggers" a function, and
+# sending to the queue that keeps its "failed events".
+_IMPLIED_ACTIONS = frozenset(
+    {
+        "ChangeMessageVisibility",
+        "DeleteMessage",
+        "GetQueueAttributes",
+        "GetQueueUrl",
+        "ReceiveMessage",
+        "SendMessage",
+    }
 )
 
 Key = tuple[str, str]
@@ -180,8 +188,10 @@ def describe_app(app: App) -> Diagram:
         boxes.append(Box(stack.node.path, name, str(template.get("Description", "")), None))
         for construct in stack.node.find_all():
             if isinstance(construct, library):
+                # Every construct of the library is a box of its stack's, even one another builds
+                # (the provider's acceptor): boxes in boxes read worse than a column of boxes.
                 path = construct.node.path
-                boxes.append(Box(path, type(construct).__name__, construct.node.id, _box_of(path, box_paths)))
+                boxes.append(Box(path, type(construct).__name__, construct.node.id, stack.node.path))
                 box_paths.append(path)
             elif isinstance(construct, CfnResource):
                 logical_id = stack.get_logical_id(construct)
@@ -413,7 +423,7 @@ class _Folder:
                 target = self.resources[reference.target]
                 if target.type in _PLACES or source.type in _MERGED:
                     continue
-                if reference.label and set(reference.label.split(", ")) <= _TRIGGER_READS:
+                if reference.label and set(reference.label.split(", ")) <= _IMPLIED_ACTIONS:
                     continue
                 edges.append(_edge(source, target, reference))
         return edges

@@ -809,10 +809,13 @@ class _Router:
             length = abs(b[0] - a[0]) + abs(b[1] - a[1])
             if length < (width if horizontal else height) + 10:
                 continue
-            for fraction in (0.5, 0.3, 0.7, 0.15, 0.85):
+            for fraction, side in itertools.product((0.5, 0.3, 0.7, 0.15, 0.85), (1, -1)):
+                if horizontal and side < 0:
+                    continue
                 x, y = a[0] + (b[0] - a[0]) * fraction, a[1] + (b[1] - a[1]) * fraction
-                # On a horizontal run, over the line; beside a vertical one.
-                rect = Rect(x - width / 2 if horizontal else x + 4, y - height / 2, width, height)
+                # On a horizontal run, over the line; beside a vertical one, right or else left.
+                left = x - width / 2 if horizontal else (x + 4 if side > 0 else x - 4 - width)
+                rect = Rect(left, y - height / 2, width, height)
                 if any(rect.overlaps(blocker) for blocker in blockers):
                     continue
                 crossings = sum(

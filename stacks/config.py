@@ -244,6 +244,8 @@ class ProviderConfig(Model):
     auto_accept_principals: Annotated[
         Texts, rule(lambda v: rules.check_principals(v, argument="", allow_arns=False))
     ] = ()
+    auto_accept_linked_consumers: StrictBool = True
+    """Accept this app's own linked consumers automatically (their account is this stack's)."""
     allowed_regions: Annotated[Texts, rule(lambda v: rules.check_regions(v, argument=""))] = ()
     supported_ip_address_types: Texts | None = None
     dualstack: StrictBool = False

@@ -8,8 +8,9 @@ Linking means four things, all decided here:
 - what must hold for the link to deploy (same account and region as the provider, ports the
   provider has, a provider private DNS name before private DNS can be switched on);
 - the wiring: the consumer reads the provider stack's ``ServiceName`` output at deploy time
-  (``Fn::GetStackOutput``), the provider allows the consumer's account, and the consumer
-  deploys second.
+  (``Fn::GetStackOutput``), the provider allows the consumer's account and accepts its
+  requests automatically (unless ``provider.auto_accept_linked_consumers`` is false), and the
+  consumer deploys second.
 
 A second way to connect (a handoff file from another app, say) is another branch here.
 """
@@ -160,5 +161,10 @@ def consumer_stack(app: App, consumer: ConsumerConfig, provider: ProviderStack |
     own_account = f"arn:{provider.partition}:iam::{provider.account}:root"
     if own_account not in provider.provider.allowed_principals:
         provider.provider.add_allowed_principals(own_account)
+    # The app deploys both sides: its own endpoint is accepted as soon as it asks.
+    accept = provider.config.auto_accept_linked_consumers is not False
+    if accept and provider.account not in provider.provider.auto_accept_principals:
+        provider.provider.add_auto_accept_principals(provider.account)
+        provider.publish_acceptor()
     stack.add_stack_dependency(provider)
     return stack

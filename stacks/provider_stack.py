@@ -51,6 +51,8 @@ class ProviderStack(ConfiguredAzStack):
     SERVICE_NAME_OUTPUT = "ServiceName"
     """The output that holds the service name: what consumers (and a linked consumer stack) read."""
 
+    config: ProviderConfig
+    """The config the stack was built from."""
     provider: ProviderEndpointService
     """The endpoint service and its NLB."""
     vpc: ec2.IVpc
@@ -60,6 +62,7 @@ class ProviderStack(ConfiguredAzStack):
 
     def __init__(self, scope: Construct, construct_id: str, *, config: ProviderConfig) -> None:
         """Build the provider from its validated config."""
+        self.config = config
         super().__init__(
             scope,
             construct_id,
@@ -201,11 +204,6 @@ class ProviderStack(ConfiguredAzStack):
                 provider.private_dns_verification_value or "",
                 "TXT record value AWS checks to verify the private DNS name's domain",
             )
-        if provider.acceptor is not None:
-            outputs["ConnectionAcceptorFunction"] = (
-                provider.acceptor.function.function_name,
-                "The Lambda that accepts allowlisted accounts' connection requests",
-            )
         if self.updater is not None:
             outputs["DatabaseHostname"] = (self._database_hostname, "The database the target groups follow")
             outputs["TargetUpdaterFunction"] = (
@@ -214,3 +212,15 @@ class ProviderStack(ConfiguredAzStack):
             )
         for output_id, (value, description) in outputs.items():
             CfnOutput(self, output_id, value=value, description=description)
+        self.publish_acceptor()
+
+    def publish_acceptor(self) -> None:
+        """The ConnectionAcceptorFunction output, once the provider has an acceptor (link adds one late)."""
+        acceptor = self.provider.acceptor
+        if acceptor is not None and self.node.try_find_child("ConnectionAcceptorFunction") is None:
+            CfnOutput(
+                self,
+                "ConnectionAcceptorFunction",
+                value=acceptor.function.function_name,
+                description="The Lambda that accepts allowlisted accounts' connection requests",
+            )

@@ -69,6 +69,7 @@ def test_boxes_are_the_stacks_and_the_librarys_constructs(diagram: Diagram) -> N
     assert titles == {
         "ProviderStack": None,
         "ProviderEndpointService": "ProviderStack",
+        "ConnectionAcceptor": "ProviderStack",  # built by the provider, drawn as a box of the stack
         "RdsTargetGroupUpdater": "ProviderStack",
         "ConsumerStack": None,
         "ConsumerInterfaceEndpoint": "ConsumerStack",
@@ -129,8 +130,9 @@ def test_security_groups_hang_under_what_they_guard(diagram: Diagram) -> None:
 
 def test_plumbing_is_folded_into_the_nodes_it_serves(diagram: Diagram) -> None:
     titles = sorted(n.title for n in diagram.nodes)
-    # The VPCs' custom resource handler is a Lambda function too, but not a node.
-    assert titles.count("Lambda function") == 1
+    # The updater and the acceptor; the VPCs' custom resource handler is a Lambda function too,
+    # but not a node.
+    assert titles.count("Lambda function") == 2
     assert not [title for title in titles if "IAM" in title or "KMS" in title or "log" in title.lower()]
     vpc = node(diagram, "VPC 10.40.0.0/16", "ProviderStack")
     assert vpc.lines == ("2 isolated subnets · flow logs",)
@@ -139,7 +141,7 @@ def test_plumbing_is_folded_into_the_nodes_it_serves(diagram: Diagram) -> None:
 
 
 def test_picture_follows_the_constructs_in_the_app() -> None:
-    # A provider with the auto-acceptor and no updater: the acceptor appears inside its provider,
+    # A provider with the auto-acceptor and no updater: the acceptor appears beside its provider,
     # fed by the topic and accepting on the service; the updater's box is gone.
     app = new_app()
     stack = Stack(app, "Small")
@@ -161,7 +163,7 @@ def test_picture_follows_the_constructs_in_the_app() -> None:
     )
     small = describe_app(app)
     titles = {box.title: box.parent for box in small.boxes}
-    assert titles == {"Small": None, "ProviderEndpointService": "Small", "ConnectionAcceptor": "Small/Link"}
+    assert titles == {"Small": None, "ProviderEndpointService": "Small", "ConnectionAcceptor": "Small"}
     function = node(small, "Lambda function", "ConnectionAcceptor")
     topic = node(small, "SNS topic", "ProviderEndpointService")
     service = node(small, "Endpoint service", "ProviderEndpointService")

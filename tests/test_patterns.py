@@ -26,10 +26,20 @@ REGIONS = ["eu-west-1", "us-gov-west-1", "cn-northwest-1", "eu-west", "EU-WEST-1
 ZONE_IDS = ["use1-az1", "euw2-az3", "cnn1-az2", "us-east-1a", "use1-bos1-az1"]
 
 
-def test_the_service_name_prefixes_are_aws_cdk_libs() -> None:
-    known = {fact for r in RegionInfo.regions if (fact := r.vpc_endpoint_service_name_prefix)}
-    assert set(_patterns.SERVICE_NAME_PREFIXES) == known
+def test_the_partition_facts_are_aws_cdk_libs() -> None:
+    """The tables restate RegionInfo for every region it knows: a new partition fails here."""
+    prefixes: dict[str, set[str]] = {}
+    domains: dict[str, set[str]] = {}
+    for region in RegionInfo.regions:
+        assert region.partition is not None
+        prefixes.setdefault(region.partition, set()).add(str(region.vpc_endpoint_service_name_prefix))
+        domains.setdefault(region.partition, set()).add(str(region.domain_suffix))
+    assert prefixes == {p: {prefix} for p, prefix in _patterns.SERVICE_NAME_PREFIX_BY_PARTITION.items()}
+    assert domains == {p: {domain} for p, domain in _patterns.DOMAIN_SUFFIX_BY_PARTITION.items()}
+    assert set(_patterns.SERVICE_NAME_PREFIXES) == set().union(*prefixes.values())
     assert rules.SERVICE_NAME_PREFIXES == _patterns.SERVICE_NAME_PREFIXES
+    assert tuple(sorted(prefixes)) == rules.PARTITIONS
+    assert set(rules.AWS_DOMAINS) == set().union(*domains.values())
 
 
 def _handoff_problems(tmp_path: Path, **values: object) -> list[str]:

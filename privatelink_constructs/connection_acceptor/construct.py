@@ -117,6 +117,7 @@ class ConnectionAcceptor(Construct):
                 ),
             ],
         )
+        self._accounts = list(accounts)
         self._add_function(
             service_id, accounts, encryption_key, log_retention, removal_policy or RemovalPolicy.RETAIN
         )
@@ -150,6 +151,18 @@ class ConnectionAcceptor(Construct):
             dead_letter_queue=self.failures_queue,
             log_removal_policy=log_removal_policy,
         )
+
+    def add_accounts(self, *accounts: str) -> None:
+        """Accept the pending requests of more accounts (12-digit account IDs) too."""
+        every = [*self._accounts, *accounts]
+        raise_if_problems(self, check_principals(every, argument="accounts", allow_arns=False))
+        self._accounts = every
+        self.function.add_environment("AUTO_ACCEPT_ACCOUNTS", ",".join(every))
+
+    @property
+    def accounts(self) -> tuple[str, ...]:
+        """The accounts whose pending requests are accepted."""
+        return tuple(self._accounts)
 
     def _add_permissions(self, service_id: str) -> None:
         service_arn = Stack.of(self).format_arn(

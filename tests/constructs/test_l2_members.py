@@ -248,3 +248,53 @@ class TestRecords:
             consumer(
                 private_hosted_zone_name="example.com", record_names=["db.example.com", "db.example.com"]
             )
+
+
+class TestAutoAccept:
+    def acceptor_accounts(self, template: Template) -> Any:
+        (function,) = [
+            f
+            for f in template.find_resources("AWS::Lambda::Function").values()
+            if "AUTO_ACCEPT_ACCOUNTS" in f["Properties"].get("Environment", {}).get("Variables", {})
+        ]
+        return function["Properties"]["Environment"]["Variables"]["AUTO_ACCEPT_ACCOUNTS"]
+
+    def test_adding_the_first_account_adds_topic_notification_and_acceptor(self) -> None:
+        built = provider(allowed_principals=["111122223333"])
+        assert built.acceptor is None
+        built.add_auto_accept_principals("111122223333")
+        assert built.acceptor is not None
+        template = Template.from_stack(Stack.of(built))
+        template.resource_count_is("AWS::SNS::Topic", 1)
+        template.has_resource_properties(
+            "AWS::EC2::VPCEndpointConnectionNotification", {"ConnectionEvents": ["Connect"]}
+        )
+        assert self.acceptor_accounts(template) == "111122223333"
+
+    def test_adding_to_an_existing_acceptor_extends_its_accounts(self) -> None:
+        built = provider(
+            allowed_principals=["111122223333", "444455556666"],
+            auto_accept_principals=["111122223333"],
+            connection_notifications=True,
+            notification_events=["Accept"],
+        )
+        built.add_auto_accept_principals("444455556666")
+        assert built.auto_accept_principals == ("111122223333", "444455556666")
+        template = Template.from_stack(Stack.of(built))
+        assert self.acceptor_accounts(template) == "111122223333,444455556666"
+        template.resource_count_is("AWS::Lambda::Function", 1)  # the one acceptor, no second
+        template.has_resource_properties(
+            "AWS::EC2::VPCEndpointConnectionNotification", {"ConnectionEvents": ["Accept", "Connect"]}
+        )
+
+    def test_refuses_what_is_not_an_account(self) -> None:
+        built = provider()
+        with pytest.raises(ValueError, match=r"auto_accept_principals\[0\]: 'arn:aws:iam::1:root' is not"):
+            built.add_auto_accept_principals("arn:aws:iam::1:root")
+        assert built.acceptor is None
+
+    def test_an_added_account_must_be_allowed_too(self) -> None:
+        built = provider(allowed_principals=["111122223333"])
+        built.add_auto_accept_principals("444455556666")
+        with pytest.raises(RuntimeError, match=r"auto_accept_principals\[0\]: '444455556666' is not allowed"):
+            Template.from_stack(Stack.of(built))

@@ -69,3 +69,18 @@ def test_linked_consumer_takes_the_providers_ports_and_private_dns_name() -> Non
     outputs = Template.from_stack(built.consumers[0]).find_outputs("*")
     assert outputs["ClientHostname"]["Value"] == "db.example.com"
     assert outputs["Ports"]["Value"] == "5432,6432"
+
+
+def test_the_apps_own_linked_consumer_is_accepted_automatically() -> None:
+    built = build_app(new_app(), parse_config({"provider": {}, "consumers": [{}]}))
+    assert built.provider is not None
+    acceptor = built.provider.provider.acceptor
+    assert acceptor is not None
+    assert Stack.of(built.provider).resolve(acceptor.accounts[0]) == {"Ref": "AWS::AccountId"}
+
+
+def test_auto_accepting_linked_consumers_can_be_turned_off() -> None:
+    config = {"provider": {"auto_accept_linked_consumers": False}, "consumers": [{}]}
+    built = build_app(new_app(), parse_config(config))
+    assert built.provider is not None
+    assert built.provider.provider.acceptor is None

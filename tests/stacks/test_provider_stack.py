@@ -42,10 +42,12 @@ def test_outputs_service_name_id_and_nlb_dns_name(default_template: Template) ->
         "Ports",
         "DatabaseHostname",
         "TargetUpdaterFunction",
+        "ConnectionAcceptorFunction",  # the linked consumer's account is accepted automatically
     }
     assert set(outputs) == ours
     assert outputs["Ports"]["Value"] == "5432"
-    assert outputs["DatabaseHostname"]["Value"] == "demo.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com"
+    hostname = outputs["DatabaseHostname"]["Value"]
+    assert hostname == "your-database.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com"
     separator, (prefix, *_) = outputs["ServiceName"]["Value"]["Fn::Join"]
     assert (separator, prefix["Fn::FindInMap"][0]) == (".", "PrivateLinkCdkServiceNamePrefix")
 
@@ -148,15 +150,21 @@ def test_full_config_builds_every_option() -> None:
 
 
 def test_default_demo_attaches_one_updater_covering_every_port(default_template: Template) -> None:
-    default_template.resource_count_is("AWS::Lambda::Function", 2)  # the updater + CDK's default-SG handler
+    # The updater, the acceptor of the linked consumer, and CDK's default-SG handler.
+    default_template.resource_count_is("AWS::Lambda::Function", 3)
     updater = default_template.find_resources(
         "AWS::Lambda::Function", {"Properties": {"Handler": "runtime.handler.handler"}}
     )
-    # No reserved concurrency: it fails the deploy in accounts whose concurrency quota is 10.
-    assert [f["Properties"].get("ReservedConcurrentExecutions") for f in updater.values()] == [None]
+    # The updater and the acceptor both use that handler name. No reserved concurrency: it fails
+    # the deploy in accounts whose concurrency quota is 10.
+    assert [f["Properties"].get("ReservedConcurrentExecutions") for f in updater.values()] == [None, None]
     default_template.has_resource_properties(
         "AWS::Events::Rule",
-        {"EventPattern": Match.object_like({"detail": Match.object_like({"SourceIdentifier": ["demo"]})})},
+        {
+            "EventPattern": Match.object_like(
+                {"detail": Match.object_like({"SourceIdentifier": ["your-database"]})}
+            )
+        },
     )
 
 
