@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from ._function import create_encryption_key
+    from ._function import NO_ALARM_TOPIC_WARNING, create_encryption_key
     from ._nag import acknowledge_findings, rule_ids
     from .connection_acceptor import ConnectionAcceptor
     from .consumer import ConsumerInterfaceEndpoint
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONNECTION_EVENTS",
+    "NO_ALARM_TOPIC_WARNING",
     "RDS_EVENT_CATEGORIES",
     "ConnectionAcceptor",
     "ConsumerInterfaceEndpoint",
@@ -42,6 +43,7 @@ __getattr__, __dir__ = lazy_exports(
     __name__,
     {
         "CONNECTION_EVENTS": ".rules",
+        "NO_ALARM_TOPIC_WARNING": "._function",
         "RDS_EVENT_CATEGORIES": ".target_updater.construct",
         "ConnectionAcceptor": ".connection_acceptor.construct",
         "ConsumerInterfaceEndpoint": ".consumer",

@@ -39,7 +39,7 @@ from aws_cdk import (
 from aws_cdk import aws_lambda as lambda_
 from constructs import IConstruct
 
-from privatelink_constructs import acknowledge_findings, rule_ids
+from privatelink_constructs import NO_ALARM_TOPIC_WARNING, acknowledge_findings, rule_ids
 
 if TYPE_CHECKING:
     from aws_cdk import aws_ec2 as ec2
@@ -57,6 +57,7 @@ __all__ = [
     "CdkHelperFunctions",
     "ComplianceRun",
     "acknowledge_deletion_protection",
+    "acknowledge_missing_alarm_topic",
     "acknowledge_vpc",
     "parse_packs",
     "run_packs",
@@ -319,3 +320,19 @@ def acknowledge_deletion_protection(provider: ProviderEndpointService, config: P
         reason,
         rules=rule_ids("ELBDeletionProtectionEnabled", "HIPAA.Security", "NIST.800.53.R5"),
     )
+
+
+def acknowledge_missing_alarm_topic(stack: Stack, config: ProviderConfig) -> None:
+    """The app's stance on alarms without a topic: the demo is quiet, a real deployment is told.
+
+    Without ``alarm_topic_arn``, the updater's and the acceptor's alarms notify nobody and each
+    construct warns so (``NO_ALARM_TOPIC_WARNING``). For an environment-agnostic config (the demo,
+    which has no one to notify) the app acknowledges that warning; a config that names its account
+    keeps it.
+    """
+    if config.alarm_topic_arn is None and config.env.account is None:
+        Annotations.of(stack).acknowledge_warning(
+            NO_ALARM_TOPIC_WARNING,
+            "An environment-agnostic config without alarm_topic_arn (the demo): its alarms show in "
+            "CloudWatch only. A config that names its account is warned.",
+        )

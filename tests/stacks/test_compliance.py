@@ -16,7 +16,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Annotations, Match
 
 import app as entry_point
-from stacks import build_app, parse_config, with_nag
+from stacks import build_app, parse_config, provider_stack, with_nag
 from stacks.compliance import (
     ALL_PACKS,
     DEFAULT_PACKS,
@@ -214,3 +214,33 @@ def test_aws_cdk_libs_own_provider_functions_carry_checkov_skips(synthesized_def
     (updater,) = [h for h in handlers if "TargetUpdater" in h.node.path]
     comments = {skip["comment"] for skip in updater.get_metadata("checkov")["skip"]}
     assert not any("aws-cdk-lib's own" in comment for comment in comments)
+
+
+def alarm_warnings(stack: ProviderStack) -> list[str]:
+    found = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("alarms notify nobody"))
+    return sorted(warning.id for warning in found)
+
+
+def test_a_config_with_an_account_and_no_alarm_topic_is_warned_for_each_construct() -> None:
+    assert alarm_warnings(provider(auto_accept_principals=["111122223333"], **ACCOUNT)) == [
+        "/ProviderStack/Provider/AutoAccept",
+        "/ProviderStack/TargetUpdater",
+    ]
+
+
+def test_with_an_alarm_topic_nothing_warns() -> None:
+    topic = "arn:aws:sns:eu-west-1:111122223333:ops"
+    stack = provider(alarm_topic_arn=topic, auto_accept_principals=["111122223333"], **ACCOUNT)
+    assert alarm_warnings(stack) == []
+
+
+def test_the_environment_agnostic_demo_acknowledges_its_missing_alarm_topic(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stack = provider(auto_accept_principals=["111122223333"])
+    assert stack.config.env.account is None
+    assert stack.config.alarm_topic_arn is None
+    assert alarm_warnings(stack) == []
+    # the silence is the app's acknowledgment: without it the same demo warns
+    monkeypatch.setattr(provider_stack, "acknowledge_missing_alarm_topic", lambda *_: None)
+    assert len(alarm_warnings(provider(auto_accept_principals=["111122223333"]))) == 2
