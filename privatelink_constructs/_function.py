@@ -66,9 +66,10 @@ NO_ALARM_TOPIC_WARNING = "@privatelink-cdk/alarms:noAlarmTopic"
 """The warning on a construct whose alarms notify nobody (no alarm topic given; acknowledgeable)."""
 
 _INLINE_POLICY_REASON = (
-    "An inline policy on purpose: it grants this one role what its function calls, on this stack's "
-    "resources, and cannot be attached to any other principal (the one-to-one case AWS recommends "
-    "inline policies for). A managed policy would add reuse this policy must not have."
+    "An inline policy on purpose: it grants this one role what its function calls, on the "
+    "resources its function uses, and cannot be attached to any other principal (the one-to-one "
+    "case AWS recommends inline policies for). A managed policy would add reuse this policy must "
+    "not have."
 )
 _CONCURRENCY_REASON = (
     "No reserved concurrency: reserving any fails the deploy in accounts whose Lambda concurrency "

@@ -309,7 +309,8 @@ class ProviderEndpointService(Construct):
         :param log_retention: Retention of the Lambdas' logs. Defaults to three months.
         :param removal_policy: What happens to the KMS key and log groups this construct creates
             when they leave the stack. Defaults to keeping the key (a deleted key makes whatever
-            it encrypted unreadable) and deleting log groups.
+            it encrypted unreadable) and the auto-acceptor's log group (the only record of what it
+            accepted); other log groups are deleted.
         :param alarm_topic: Where the auto-acceptor's alarms go. Defaults to none: the alarms
             notify nobody, and a warning says so.
         """
@@ -613,10 +614,11 @@ class ProviderEndpointService(Construct):
             )
             acknowledge_findings(
                 listeners[port],
-                "A TCP listener on purpose: the service's own TLS (a database's, negotiated in its "
-                "protocol) runs end to end between client and server, and PrivateLink keeps the "
-                "traffic inside AWS's network. A TLS listener would end that TLS at the NLB and "
-                "present the NLB's certificate instead of the server's.",
+                "A TCP listener on purpose: the NLB passes the service's own protocol through "
+                "unchanged, so encryption in transit is the service's (a database's TLS, negotiated "
+                "in its protocol, runs end to end between client and server), and PrivateLink keeps "
+                "the traffic inside AWS's network. A TLS listener would end the service's TLS at the "
+                "NLB and present the NLB's certificate instead of the server's.",
                 rules=rule_ids("ELBv2ACMCertificateRequired", HIPAA, NIST_800_53_R5, PCI_DSS_321),
             )
             for egress_port in sorted({port, *_health_check_port(check)}):
@@ -849,13 +851,15 @@ def _acknowledge_custom_resource_function(stack: Stack) -> None:
             rule_ids("LambdaConcurrency", HIPAA, NIST_800_53_R5),
             ["CKV_AWS_115"],
         ),
-        "aws-cdk-lib's AwsCustomResource function calls one AWS API (StartVpcEndpointServicePrivate"
-        "DnsVerification) over HTTPS and nothing in a VPC; it needs no VPC.": (
+        "aws-cdk-lib's AwsCustomResource function (one per stack) calls AWS APIs over HTTPS, here "
+        "StartVpcEndpointServicePrivateDnsVerification, and reaches nothing in a VPC; it needs no "
+        "VPC.": (
             rule_ids("LambdaInsideVPC", HIPAA, NIST_800_53_R5, PCI_DSS_321),
             ["CKV_AWS_117"],
         ),
-        "aws-cdk-lib's AwsCustomResource function makes one API call per deploy; its log group "
-        "records it, and X-Ray would add nothing a reviewer needs.": (
+        "aws-cdk-lib's AwsCustomResource function makes an API call per deploy that changes a "
+        "custom resource; its log group records each, and X-Ray would add nothing a reviewer "
+        "needs.": (
             rule_ids("LambdaTracing", SERVERLESS),
             [],
         ),

@@ -298,12 +298,18 @@ def acknowledge_deletion_protection(provider: ProviderEndpointService, config: P
     if config.deletion_protection:
         return
     if config.deletion_protection is None:
-        reason = (
-            "deletion_protection is not set in the config, so it is off: the environment-agnostic "
-            "demo destroys in one step. Consumers hold this service's name: production configs set "
-            "deletion_protection: true (a config that names its account gets a warning)."
-        )
-        if config.env.account is not None:
+        if config.env.account is None:
+            reason = (
+                "deletion_protection is not set in an environment-agnostic config (the demo), so "
+                "it is off: the demo destroys in one step. Production configs, which name their "
+                "account, set deletion_protection: true or are warned."
+            )
+        else:
+            reason = (
+                "deletion_protection is not set in a config that names its account, so it is off, "
+                "and the synth warns (@privatelink-cdk/app:deletionProtectionOff) until the owner "
+                "sets it: true for production, false to say it is meant."
+            )
             Annotations.of(provider).add_warning_v2(
                 DELETION_PROTECTION_WARNING,
                 "The NLB has no deletion protection: the config names its account but not "

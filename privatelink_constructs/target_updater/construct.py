@@ -369,6 +369,15 @@ class RdsTargetGroupUpdater(Construct):
         }
         if self.mode is not FollowMode.DNS:
             services["Rds"] = ec2.InterfaceVpcEndpointAwsService.RDS
+            region = Stack.of(self).region
+            if self._region and not Token.is_unresolved(region) and self._region != region:
+                Annotations.of(self).add_warning_v2(
+                    "privatelink-cdk:updaterRdsEndpointOtherRegion",
+                    f"create_elb_endpoint: the database is in {self._region} and the endpoints in "
+                    f"{region}; the function calls the RDS API of {self._region}, which these "
+                    "endpoints do not serve: give the VPC a NAT gateway (and the function HTTPS "
+                    "egress with updater.connections), or every run fails.",
+                )
         # One closed group for the endpoints: HTTPS in from the function only, nothing out (an
         # endpoint answers on the connection it was asked on). The function's group already
         # allows HTTPS to the VPC's block.

@@ -227,4 +227,5 @@ def test_with_an_alarm_topic_every_alarm_notifies_it_and_nothing_is_acknowledged
     for alarm in alarms:
         suppressed = (alarm.get_metadata("cdk_nag") or {}).get("rules_to_suppress", [])
         assert not [rule for rule in suppressed if "CloudWatchAlarmAction" in rule["id"]], alarm.node.path
+    # the ID is public: users acknowledge the warning by this string, so it must not drift
     assert NO_ALARM_TOPIC_WARNING == "@privatelink-cdk/alarms:noAlarmTopic"

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration, Environment, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_sns as sns
@@ -17,7 +17,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 from privatelink_constructs import FollowMode, ProviderEndpointService, RdsTargetGroupUpdater
 from privatelink_constructs.target_updater.construct import METRIC_NAMESPACE
 from privatelink_constructs.target_updater.runtime import handler as runtime
-from tests.conftest import new_stack, only
+from tests.conftest import new_app, new_stack, only
 from tests.constructs.helpers import provider
 
 HOST = "demo.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com"
@@ -496,6 +496,20 @@ class TestAlarmsAndMetrics:
             "duration",
         ):
             assert getattr(built, f"metric_{name}")().metric_name.lower() == name.replace("_", "")
+
+
+@pytest.mark.parametrize(("region", "warned"), [("us-east-1", True), ("eu-west-1", False)])
+def test_endpoints_in_another_region_than_the_database_warn(region: str, warned: bool) -> None:
+    stack = Stack(new_app(), "Test", env=Environment(region=region))
+    built = updater(
+        stack,
+        vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+        create_elb_endpoint=True,
+    )
+    warnings = Annotations.from_stack(Stack.of(built)).find_warning(
+        "/Test/Updater", Match.string_like_regexp("which these endpoints do not serve")
+    )
+    assert len(warnings) == (1 if warned else 0)
 
 
 @pytest.fixture(scope="module")

@@ -120,7 +120,7 @@ def test_the_default_apps_nlb_deletion_protection_is_acknowledged_as_the_demos_c
     report, _ = default_report
     (hipaa, nist) = [a for a in report["acknowledged"] if a["rule"].endswith("-ELBDeletionProtectionEnabled")]
     assert (hipaa["resource"], nist["resource"]) == ("ProviderStack/Provider/Nlb/Resource",) * 2
-    assert "deletion_protection is not set in the config" in hipaa["reason"]
+    assert "deletion_protection is not set in an environment-agnostic config (the demo)" in hipaa["reason"]
 
 
 def test_a_finding_fails_the_synth_and_the_report_lists_it(tmp_path: Path) -> None:
@@ -184,7 +184,9 @@ def test_deletion_protection_explicitly_off_is_acknowledged_as_the_owners_choice
 
 def test_deletion_protection_unset_in_a_config_with_an_account_warns() -> None:
     stack = provider(**ACCOUNT)
-    assert len(deletion_acknowledgments(stack)) == 2
+    reasons = deletion_acknowledgments(stack)
+    assert len(reasons) == 2
+    assert all("a config that names its account" in reason for reason in reasons)
     (warning,) = deletion_warnings(stack)
     assert DELETION_PROTECTION_WARNING in json.dumps(Stack.of(stack).resolve(warning.entry.data))
 
@@ -193,7 +195,9 @@ def test_the_environment_agnostic_demo_does_not_warn(synthesized_default_app: Ap
     stack = synthesized_default_app.node.find_child("ProviderStack")
     assert isinstance(stack, ProviderStack)
     assert not deletion_warnings(stack)
-    assert len(deletion_acknowledgments(stack)) == 2
+    reasons = deletion_acknowledgments(stack)
+    assert len(reasons) == 2
+    assert all("an environment-agnostic config (the demo)" in reason for reason in reasons)
 
 
 def test_aws_cdk_libs_own_provider_functions_carry_checkov_skips(synthesized_default_app: App) -> None:
