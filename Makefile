@@ -1,7 +1,8 @@
 # privatelink-cdk: two commands for a newcomer.
 #   make synth   set up from nothing, then synthesize every stack into cdk.out/
-#   make test    set up (with dev tools), then ruff, mypy, pytest, a real synth, cdk-nag, cfn-lint,
-#                and the library proof (the wheel, installed alone, in a user's app)
+#   make test    set up (with dev tools), then ruff, mypy, pytest, the five cdk-nag packs and checkov
+#                on the default app and every example, a real synth, cfn-lint, and the library
+#                proof (the wheel, installed alone, in a user's app)
 # Both are idempotent: set-up steps rerun only when their lock files change.
 
 SHELL := /bin/bash
@@ -32,13 +33,14 @@ START := $(shell date +%s)
 # The lowest aws-cdk-lib the library declares, read from pyproject.toml.
 CDK_FLOOR := $(shell sed -n 's/^ *"aws-cdk-lib>=\([0-9.]*\),<3",*$$/\1/p' pyproject.toml)
 
-.PHONY: help setup setup-dev synth test lint typecheck unit nag-lint library compat wheel \
+.PHONY: help setup setup-dev synth test lint typecheck unit nag-lint compliance library compat wheel \
 	deploy destroy diff cdk bench bench-synth clean
 
 help:
 	@echo "make synth    set up, then synthesize all stacks into cdk.out/ (no AWS account needed)"
 	@echo "make test     set up with dev tools, then lint, types, tests, synth + cdk-nag, cfn-lint,"
 	@echo "              and the library proof (wheel installed alone, user app, cdk-nag 2 and 3)"
+	@echo "make compliance  the five cdk-nag packs on the default app and every example, then checkov"
 	@echo "make compat   construct tests and library proof on the lowest declared aws-cdk-lib ($(CDK_FLOOR))"
 	@echo "make wheel    build the library's wheel and sdist into dist/"
 	@echo "make deploy STACK=ProviderStack [ARGS='--profile prod']   (also: destroy, diff)"
@@ -118,10 +120,33 @@ typecheck: setup-dev
 unit: setup-dev
 	pytest -q
 
-# A real synth (aws-cdk-lib's built-in validation on, cdk-nag on: any finding fails it), then cfn-lint.
+# A real synth (aws-cdk-lib's built-in validation on, all five cdk-nag packs on: any finding fails
+# it, and cdk.out/compliance-report.json says what was acknowledged), then cfn-lint.
 nag-lint: setup-dev
-	$(CDK) synth --quiet --no-notices
+	$(CDK) synth --quiet --no-notices -c compliance=all
 	cfn-lint
+
+# checkov, in an environment of its own (it pins an old boto3: never in .venv), built once by uv
+# and kept under .make/ until the pin changes.
+CHECKOV_VERSION := 3.3.30
+CHECKOV_HOME := $(STAMPS)/checkov-$(CHECKOV_VERSION)
+CHECKOV := $(CHECKOV_HOME)/bin/checkov
+$(CHECKOV): | $(STAMPS)/uv
+	@rm -rf $(CHECKOV_HOME)
+	$(UV) venv --quiet $(CHECKOV_HOME)
+	$(UV) pip install --quiet --python $(CHECKOV_HOME)/bin/python "checkov==$(CHECKOV_VERSION)"
+
+# The five cdk-nag packs on the default app and every example (one process, one synth per app,
+# reports in .make/compliance/<app>/), then checkov over those templates: every failed check is
+# fixed or skipped in the resource's metadata with its reason. The apps' own warnings go to
+# .make/compliance.log, shown when something fails.
+COMPLIANCE := $(STAMPS)/compliance
+compliance: setup-dev $(CHECKOV)
+	@rm -rf $(COMPLIANCE) && mkdir -p $(COMPLIANCE)
+	@python scripts/compliance.py $(COMPLIANCE) 2> $(COMPLIANCE).log || { cat $(COMPLIANCE).log >&2; exit 1; }
+	@$(CHECKOV) --quiet --compact --skip-download --framework cloudformation -d $(COMPLIANCE) \
+		--output cli > $(COMPLIANCE)-checkov.log 2>&1 || { cat $(COMPLIANCE)-checkov.log >&2; exit 1; }
+	@echo "checkov $(CHECKOV_VERSION): $$(grep -m1 -o 'Passed checks.*' $(COMPLIANCE)-checkov.log)"
 
 # The library proof (tests/library): build the wheel, install it alone into a fresh environment,
 # synthesize a user's app with cdk-nag 3 and with cdk-nag 2. Reruns only when the library,
@@ -133,17 +158,17 @@ $(STAMPS)/library: $(LIBRARY_INPUTS) $(STAMPS)/python-dev $(STAMPS)/node
 	@touch $@
 library: $(STAMPS)/library
 
-# Two jobs at a time on two cores: mypy beside pytest, the real synth beside the library proof
-# (each block of output appears whole when its job ends). One at a time on a make without
+# Two jobs at a time on two cores: pytest beside ruff, mypy and the compliance run, the real
+# synth beside the library proof (each block of output appears whole when its job ends). One at a time on a make without
 # --output-sync (GNU make before 4.0, such as macOS's 3.81).
 PAIRS := $(if $(filter output-sync,$(.FEATURES)),-j2 --output-sync=target)
-test: test-start setup-dev
-	@$(MAKE) --no-print-directory $(PAIRS) lint typecheck unit
+test: test-start setup-dev $(CHECKOV)
+	@$(MAKE) --no-print-directory $(PAIRS) unit lint typecheck compliance
 	@$(MAKE) --no-print-directory $(PAIRS) nag-lint library
 	@proof="library proof (wheel alone, cdk-nag 2 and 3)"; \
 		[ $(STAMPS)/library -nt $(STAMPS)/test-start ] || proof="$$proof unchanged since it passed"; \
 		echo "make test: all passed in $$(( $$(date +%s) - $(START) )) s: ruff, mypy --strict, pytest," \
-			"cdk synth + cdk-nag, cfn-lint, $$proof"
+			"five cdk-nag packs + checkov on every config, cdk synth, cfn-lint, $$proof"
 
 .PHONY: test-start
 test-start: | $(STAMPS)

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from ._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from ._function import create_encryption_key
+    from ._function import NO_ALARM_TOPIC_WARNING, create_encryption_key
+    from ._nag import acknowledge_findings, rule_ids
     from .connection_acceptor import ConnectionAcceptor
     from .consumer import ConsumerInterfaceEndpoint
     from .endpoint_probe import EndpointProbe
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONNECTION_EVENTS",
+    "NO_ALARM_TOPIC_WARNING",
     "RDS_EVENT_CATEGORIES",
     "ConnectionAcceptor",
     "ConsumerInterfaceEndpoint",
@@ -30,8 +32,10 @@ __all__ = [
     "RdsTargetGroupUpdater",
     "TemplateSizeLimit",
     "ZoneIdStack",
+    "acknowledge_findings",
     "create_encryption_key",
     "default_health_check",
+    "rule_ids",
     "subnets_in_zones",
 ]
 
@@ -39,6 +43,7 @@ __getattr__, __dir__ = lazy_exports(
     __name__,
     {
         "CONNECTION_EVENTS": ".rules",
+        "NO_ALARM_TOPIC_WARNING": "._function",
         "RDS_EVENT_CATEGORIES": ".target_updater.construct",
         "ConnectionAcceptor": ".connection_acceptor.construct",
         "ConsumerInterfaceEndpoint": ".consumer",
@@ -49,6 +54,8 @@ __getattr__, __dir__ = lazy_exports(
         "ZoneIdStack": ".zones",
         "TemplateSizeLimit": ".template_size",
         "create_encryption_key": "._function",
+        "acknowledge_findings": "._nag",
+        "rule_ids": "._nag",
         "subnets_in_zones": ".zones",
         "default_health_check": ".provider",
     },

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aws_cdk import ArnFormat, Duration, IgnoreMode, RemovalPolicy, Stack
+from aws_cdk import Annotations, ArnFormat, Duration, IgnoreMode, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
@@ -28,9 +28,18 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
-from constructs import Construct
+from constructs import Construct, IConstruct
 
-from ._nag import acknowledge, resource_finding
+from ._nag import (
+    HIPAA,
+    NIST_800_53_R5,
+    PCI_DSS_321,
+    SERVERLESS,
+    acknowledge,
+    acknowledge_findings,
+    resource_finding,
+    rule_ids,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -40,6 +49,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LAMBDA_RUNTIME",
+    "NO_ALARM_TOPIC_WARNING",
+    "acknowledge_inline_policy",
     "alarm_on_any",
     "create_encryption_key",
     "dead_letter_queue",
@@ -50,6 +61,42 @@ __all__ = [
 
 LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_14
 """The newest Python runtime of the pinned aws-cdk-lib."""
+
+NO_ALARM_TOPIC_WARNING = "@privatelink-cdk/alarms:noAlarmTopic"
+"""The warning on a construct whose alarms notify nobody (no alarm topic given; acknowledgeable)."""
+
+_INLINE_POLICY_REASON = (
+    "An inline policy on purpose: it grants this one role what its function calls, on the "
+    "resources its function uses, and cannot be attached to any other principal (the one-to-one "
+    "case AWS recommends inline policies for). A managed policy would add reuse this policy must "
+    "not have."
+)
+_CONCURRENCY_REASON = (
+    "No reserved concurrency: reserving any fails the deploy in accounts whose Lambda concurrency "
+    "quota is 10 (new accounts often are), and the function's triggers already bound its runs (a "
+    "FIFO queue one run at a time, a schedule and notifications, or an operator's invocation)."
+)
+_TRACING_REASON = (
+    "No active X-Ray tracing: the asset holds no X-Ray SDK (stdlib and the runtime's boto3 only, by "
+    "design), so a trace would show Lambda's own segments only. Every run writes JSON log lines "
+    "with its request ID and duration instead."
+)
+_OUTSIDE_VPC_REASON = (
+    "Outside any VPC on purpose: the function only calls AWS APIs over HTTPS (and, for the updater, "
+    "public DNS); it serves no traffic and reaches nothing private, so a VPC would add only a NAT "
+    "gateway or interface endpoints. The updater takes vpc_subnets for a name that resolves only "
+    "inside the VPC."
+)
+_ENVIRONMENT_REASON = (
+    "The environment holds no secret (service and target group IDs, account IDs, host names, "
+    "settings); Lambda encrypts it at rest with its AWS managed key. A customer managed key would "
+    "add a KMS dependency to every cold start and hide nothing."
+)
+_SSE_SQS_REASON = (
+    "Encrypted at rest with SSE-SQS (SqsManagedSseEnabled); the check counts KMS keys only. A KMS "
+    "key would need key-policy grants for every sender (EventBridge, SNS, SQS redrive, Lambda) for "
+    "messages that hold event envelopes only."
+)
 
 # Only the runtime package goes into the zip: the construct module beside it is infrastructure.
 # Patterns follow .gitignore rules, so a leading slash anchors at the asset folder.
@@ -120,15 +167,26 @@ def python_function(
     vpc_subnets: ec2.SubnetSelection | None = None,
     security_groups: Sequence[ec2.ISecurityGroup] | None = None,
     dead_letter_queue: sqs.IQueue | None = None,
+    no_dead_letter_queue_reason: str | None = None,
     log_removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
 ) -> tuple[lambda_.Function, logs.LogGroup, iam.Role]:
     """A Python Lambda from ``asset_dir`` (its ``runtime/`` package) with its log group and role.
 
     With ``vpc`` the function runs in ``vpc_subnets`` with ``security_groups``, and its role gets
     the network-interface permissions Lambda needs (before the function is created).
-    ``dead_letter_queue`` receives asynchronous invocations that failed after Lambda's two retries.
+    ``dead_letter_queue`` receives asynchronous invocations that failed after Lambda's two retries;
+    without one, ``no_dead_letter_queue_reason`` says why (the compliance packs' acknowledgment).
     ``log_removal_policy`` says what happens to the log group when it leaves the stack.
+
+    What the compliance packs and checkov ask of every function here and that does not apply is
+    acknowledged on it, with the reason: the role's inline policy, no reserved concurrency (when
+    none is given), no X-Ray tracing, no VPC (when none is given), the environment's AWS managed key.
     """
+    if (dead_letter_queue is None) == (no_dead_letter_queue_reason is None):
+        raise ValueError(
+            f"{scope.node.path}/{construct_id}: give dead_letter_queue or no_dead_letter_queue_reason, "
+            "exactly one"
+        )
     log_group = logs.LogGroup(
         scope,
         f"{construct_id}Logs",
@@ -172,7 +230,49 @@ def python_function(
         security_groups=list(security_groups) if security_groups else None,
         dead_letter_queue=dead_letter_queue,
     )
+    acknowledge_inline_policy(role.node.find_child("DefaultPolicy"))
+    _acknowledge_function_findings(
+        function,
+        reserved=reserved_concurrent_executions is not None,
+        in_vpc=vpc is not None,
+        no_dead_letter_queue_reason=no_dead_letter_queue_reason,
+    )
     return function, log_group, role
+
+
+def _acknowledge_function_findings(
+    function: lambda_.Function, *, reserved: bool, in_vpc: bool, no_dead_letter_queue_reason: str | None
+) -> None:
+    acknowledge_findings(function, _TRACING_REASON, rules=rule_ids("LambdaTracing", SERVERLESS))
+    acknowledge_findings(function, _ENVIRONMENT_REASON, checkov=["CKV_AWS_173"])
+    if not reserved:
+        acknowledge_findings(
+            function,
+            _CONCURRENCY_REASON,
+            rules=rule_ids("LambdaConcurrency", HIPAA, NIST_800_53_R5),
+            checkov=["CKV_AWS_115"],
+        )
+    if not in_vpc:
+        acknowledge_findings(
+            function,
+            _OUTSIDE_VPC_REASON,
+            rules=rule_ids("LambdaInsideVPC", HIPAA, NIST_800_53_R5, PCI_DSS_321),
+            checkov=["CKV_AWS_117"],
+        )
+    if no_dead_letter_queue_reason is not None:
+        acknowledge_findings(
+            function,
+            no_dead_letter_queue_reason,
+            rules=rule_ids("LambdaDLQ", HIPAA, NIST_800_53_R5, SERVERLESS),
+            checkov=["CKV_AWS_116"],
+        )
+
+
+def acknowledge_inline_policy(policy: IConstruct) -> None:
+    """The compliance packs' IAMNoInlinePolicy on one of this library's single-role policies."""
+    acknowledge_findings(
+        policy, _INLINE_POLICY_REASON, rules=rule_ids("IAMNoInlinePolicy", HIPAA, NIST_800_53_R5, PCI_DSS_321)
+    )
 
 
 def grant_network_interfaces(role: iam.Role, vpc: ec2.IVpc) -> None:
@@ -257,7 +357,7 @@ def dead_letter_queue(
     """A queue that keeps failed work for 14 days: SQS-encrypted, SSL only.
 
     ``reason`` says whose dead-letter queue it is: the cdk-nag acknowledgment of its own missing
-    dead-letter queue (AwsSolutions-SQS3).
+    dead-letter queue (AwsSolutions-SQS3, Serverless-SQSRedrivePolicy).
     """
     queue = sqs.Queue(
         scope,
@@ -268,8 +368,16 @@ def dead_letter_queue(
         enforce_ssl=True,
         retention_period=Duration.days(14),
     )
-    acknowledge(queue, "AwsSolutions-SQS3", reason)
+    acknowledge_findings(
+        queue, reason, rules=["AwsSolutions-SQS3", *rule_ids("SQSRedrivePolicy", SERVERLESS)]
+    )
+    acknowledge_sse_sqs(queue)
     return queue
+
+
+def acknowledge_sse_sqs(queue: sqs.Queue) -> None:
+    """Checkov's CKV_AWS_27 on a queue encrypted with SSE-SQS: it counts KMS keys only."""
+    acknowledge_findings(queue, _SSE_SQS_REASON, checkov=["CKV_AWS_27"])
 
 
 def alarm_on_any(
@@ -289,8 +397,32 @@ def alarm_on_any(
 
 
 def notify(alarms: Iterable[cloudwatch.Alarm], topic: sns.ITopic | None) -> None:
-    """Send every alarm's state changes to ``topic``, when there is one."""
-    if topic is None:
+    """Send every alarm to ``topic``; without one, say so: a warning on each alarm's owner.
+
+    With no topic, the compliance packs' CloudWatchAlarmAction is acknowledged on each alarm with
+    that reason, and the warning (``NO_ALARM_TOPIC_WARNING``) says the alarms notify nobody.
+    """
+    alarms = list(alarms)
+    if topic is not None:
+        for alarm in alarms:
+            alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
         return
+    owners: dict[str, tuple[Construct, int]] = {}
     for alarm in alarms:
-        alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
+        acknowledge_findings(
+            alarm,
+            "No alarm topic was given, so this alarm has no action: its state shows in CloudWatch only. "
+            f"A warning ({NO_ALARM_TOPIC_WARNING}) says so at synth; give alarm_topic (the app's "
+            "provider.alarm_topic_arn) and every alarm notifies it.",
+            rules=rule_ids("CloudWatchAlarmAction", HIPAA, NIST_800_53_R5),
+        )
+        owner = alarm.node.scope
+        assert isinstance(owner, Construct)
+        _, count = owners.get(owner.node.path, (owner, 0))
+        owners[owner.node.path] = (owner, count + 1)
+    for owner, count in owners.values():
+        Annotations.of(owner).add_warning_v2(
+            NO_ALARM_TOPIC_WARNING,
+            f"{count} alarms notify nobody: no alarm_topic was given. Their state shows in CloudWatch "
+            "only; give alarm_topic (the app's provider.alarm_topic_arn) to be notified.",
+        )

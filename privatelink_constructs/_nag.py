@@ -1,4 +1,4 @@
-"""cdk-nag acknowledgments that both cdk-nag majors read, without importing cdk-nag.
+"""cdk-nag acknowledgments that both cdk-nag majors read, and checkov skips, without importing either.
 
 A library cannot know which cdk-nag its user runs, or whether any:
 
@@ -11,6 +11,13 @@ A library cannot know which cdk-nag its user runs, or whether any:
   than 10 characters and an ``id`` that holds a finding.
 
 ``acknowledge`` writes both, so the same resource passes either pack with the same reason.
+Rule IDs are ``<pack>-<rule>``, with the pack as cdk-nag names it (``AwsSolutions``,
+``HIPAA.Security``, ``NIST.800.53.R5``, ``PCI.DSS.321``, ``Serverless``): ``rule_ids`` spells one
+rule in several packs.
+
+checkov reads ``checkov: {skip: [{id, comment}]}`` in a resource's CloudFormation metadata;
+``acknowledge_findings`` gives one reason to every pack's rule and checkov check it names, so a
+reviewer reads each decision once, beside its resource.
 """
 
 from __future__ import annotations
@@ -22,9 +29,32 @@ from typing import Any
 from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
 from constructs import IConstruct
 
-__all__ = ["acknowledge", "resource_finding"]
+__all__ = [
+    "AWS_SOLUTIONS",
+    "HIPAA",
+    "NIST_800_53_R5",
+    "PCI_DSS_321",
+    "SERVERLESS",
+    "acknowledge",
+    "acknowledge_findings",
+    "resource_finding",
+    "rule_ids",
+    "skip_checkov",
+]
 
-_RULE_ID = re.compile(r"^[A-Za-z0-9]+-[A-Za-z0-9]+$")
+AWS_SOLUTIONS = "AwsSolutions"
+"""cdk-nag's AWS Solutions pack, as it prefixes its rule IDs."""
+HIPAA = "HIPAA.Security"
+"""cdk-nag's HIPAA Security pack."""
+NIST_800_53_R5 = "NIST.800.53.R5"
+"""cdk-nag's NIST 800-53 rev 5 pack."""
+PCI_DSS_321 = "PCI.DSS.321"
+"""cdk-nag's PCI DSS 3.2.1 pack."""
+SERVERLESS = "Serverless"
+"""cdk-nag's Serverless pack."""
+
+_RULE_ID = re.compile(r"[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*-[A-Za-z0-9]+", re.ASCII)
+_CHECKOV_ID = re.compile(r"CKV2?_AWS_[0-9]+", re.ASCII)
 _MIN_REASON = 10  # cdk-nag 2 refuses shorter reasons
 
 
@@ -44,7 +74,7 @@ def acknowledge(construct: IConstruct, rule_id: str, reason: str, *, applies_to:
         TypeError: ``construct`` is not a CloudFormation resource and has none as default child.
     """
     problems = []
-    if not _RULE_ID.match(rule_id):
+    if not _RULE_ID.fullmatch(rule_id):
         problems.append(
             f"rule_id must be '<pack>-<rule>' with findings in applies_to "
             f"(e.g. 'AwsSolutions-IAM5', applies_to=['Resource::*']), got {rule_id!r}"
@@ -65,6 +95,54 @@ def acknowledge(construct: IConstruct, rule_id: str, reason: str, *, applies_to:
     resource.add_metadata("cdk_nag", {**metadata, "rules_to_suppress": [*rules, suppression]})
     for ack_id in [f"{rule_id}[{finding}]" for finding in applies_to] or [rule_id]:
         Validations.of(resource).acknowledge(Acknowledgment(id=ack_id, reason=reason))
+
+
+def rule_ids(rule: str, *packs: str) -> list[str]:
+    """The IDs one rule has in several packs: ``rule_ids("LambdaDLQ", HIPAA, SERVERLESS)``."""
+    return [f"{pack}-{rule}" for pack in packs]
+
+
+def acknowledge_findings(
+    construct: IConstruct, reason: str, *, rules: Sequence[str] = (), checkov: Sequence[str] = ()
+) -> None:
+    """One reason for several findings on one resource: cdk-nag rules (both majors) and checkov checks.
+
+    Args:
+        construct: The CloudFormation resource, or an L2 construct whose default child is one.
+        reason: Why the findings are acceptable here (at least 10 characters).
+        rules: cdk-nag rule IDs without findings (``rule_ids(...)`` spells one rule in several packs).
+        checkov: checkov check IDs (``CKV_AWS_115``).
+    """
+    for rule_id in rules:
+        acknowledge(construct, rule_id, reason)
+    if checkov:
+        skip_checkov(construct, checkov, reason)
+
+
+def skip_checkov(construct: IConstruct, check_ids: Sequence[str], reason: str) -> None:
+    """Skip checkov checks on one resource: ``Metadata: checkov: skip: [{id, comment}]``.
+
+    A check already skipped on the resource keeps its first reason.
+
+    Raises:
+        ValueError: A check ID is not ``CKV_AWS_<n>`` or ``CKV2_AWS_<n>``; ``reason`` is too short.
+        TypeError: ``construct`` is not a CloudFormation resource and has none as default child.
+    """
+    problems = [
+        f"checkov check IDs look like 'CKV_AWS_115', got {check!r}"
+        for check in check_ids
+        if not _CHECKOV_ID.fullmatch(check)
+    ]
+    if len(reason.strip()) < _MIN_REASON:
+        problems.append(f"reason must be at least {_MIN_REASON} characters, got {reason!r}")
+    if problems:
+        raise ValueError(f"{construct.node.path}: " + "; ".join(problems))
+    resource = _resource_of(construct)
+    metadata = resource.get_metadata("checkov") or {}
+    skips: list[dict[str, str]] = list(metadata.get("skip", []))
+    skipped = {skip["id"] for skip in skips}
+    skips += [{"id": check, "comment": reason} for check in dict.fromkeys(check_ids) if check not in skipped]
+    resource.add_metadata("checkov", {**metadata, "skip": skips})
 
 
 def resource_finding(scope: IConstruct, arn: str) -> str:

@@ -16,11 +16,13 @@ def one_private_subnet_per_az(vpc: ec2.IVpc) -> ec2.SubnetSelection:
     return ec2.SubnetSelection(subnet_type=subnet_type, one_per_az=True)
 
 
-def closed_security_group(scope: Construct, vpc: ec2.IVpc, *, description: str) -> ec2.SecurityGroup:
-    """A security group named ``SecurityGroup`` with no rule at all: callers open what they need."""
+def closed_security_group(
+    scope: Construct, vpc: ec2.IVpc, *, description: str, construct_id: str = "SecurityGroup"
+) -> ec2.SecurityGroup:
+    """A security group (``SecurityGroup`` by default) with no rule at all: callers open what they need."""
     return ec2.SecurityGroup(
         scope,
-        "SecurityGroup",
+        construct_id,
         vpc=vpc,
         description=description,
         allow_all_outbound=False,

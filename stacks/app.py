@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import App, Validations
+from aws_cdk import App, Aspects
 
-from . import link
+from . import compliance, link
 from .config import AppConfig
 from .consumer_stack import ConsumerStack
 from .provider_stack import ProviderStack
@@ -24,6 +25,7 @@ class BuiltApp:
 
 def build_app(app: App, config: AppConfig) -> BuiltApp:
     """Add every stack the config describes to ``app``; ``link`` wires linked consumers."""
+    Aspects.of(app).add(compliance.CdkHelperFunctions())
     provider = None
     if config.provider is not None:
         provider = ProviderStack(app, config.provider.stack_name, config=config.provider)
@@ -31,12 +33,11 @@ def build_app(app: App, config: AppConfig) -> BuiltApp:
     return BuiltApp(provider=provider, consumers=consumers)
 
 
-def with_nag(app: App) -> App:
-    """Run cdk-nag's AwsSolutions pack when the app synthesizes: an error fails the synth.
+def with_nag(app: App, packs: Sequence[str] = compliance.DEFAULT_PACKS) -> App:
+    """Run cdk-nag ``packs`` (AwsSolutions by default) when the app synthesizes: a finding fails the synth.
 
-    cdk-nag is imported here, so an app that runs no pack does not pay for loading it.
+    Each synth that runs packs writes ``compliance-report.json`` into the app's output directory
+    (``stacks.compliance``). cdk-nag is imported only when a pack runs.
     """
-    from cdk_nag import AwsSolutionsChecks  # noqa: PLC0415 - loaded only when a pack runs
-
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    compliance.run_packs(app, packs)
     return app

@@ -14,6 +14,7 @@ from constructs import Construct
 from privatelink_constructs import create_encryption_key, zones
 
 from .choices import LOG_RETENTIONS, REMOVAL_POLICIES
+from .compliance import acknowledge_vpc
 
 if TYPE_CHECKING:
     from .config import EnvConfig, VpcConfig
@@ -120,11 +121,12 @@ def build_vpc(stack: ConfiguredAzStack, config: VpcConfig) -> ec2.IVpc:
         encryption_key=stack.encryption_key,
         removal_policy=stack.removal_policy or RemovalPolicy.RETAIN,
     )
-    vpc.add_flow_log(
+    flow_log = vpc.add_flow_log(
         "FlowLog",
         destination=ec2.FlowLogDestination.to_cloud_watch_logs(log_group),
         traffic_type=ec2.FlowLogTrafficType.ALL,
     )
+    acknowledge_vpc(vpc, flow_log, ipv6=config.ipv6)
     return vpc
 
 

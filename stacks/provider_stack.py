@@ -19,6 +19,7 @@ from privatelink_constructs import (
 
 from .choices import HEALTH_CHECK_PROTOCOLS, TARGET_TYPES
 from .common import ConfiguredAzStack, build_vpc, given, private_subnets
+from .compliance import acknowledge_deletion_protection, acknowledge_missing_alarm_topic
 
 if TYPE_CHECKING:
     from aws_cdk import aws_ec2 as ec2
@@ -80,6 +81,8 @@ class ProviderStack(ConfiguredAzStack):
             else None
         )
         self.provider = ProviderEndpointService(self, "Provider", **self._arguments(config))
+        acknowledge_deletion_protection(self.provider, config)
+        acknowledge_missing_alarm_topic(self, config)
         self.updater = self._updater(config, config.database) if config.database is not None else None
         self._outputs()
 

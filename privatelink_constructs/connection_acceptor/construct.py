@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as events_targets
@@ -16,8 +16,14 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from privatelink_constructs._function import alarm_on_any, dead_letter_queue, notify, python_function
-from privatelink_constructs._nag import acknowledge
+from privatelink_constructs._function import (
+    acknowledge_inline_policy,
+    alarm_on_any,
+    dead_letter_queue,
+    notify,
+    python_function,
+)
+from privatelink_constructs._nag import SERVERLESS, acknowledge, acknowledge_findings, rule_ids
 from privatelink_constructs.rules import (
     Problem,
     check_principals,
@@ -47,7 +53,8 @@ class ConnectionAcceptor(Construct):
     accept connections on this one endpoint service only.
 
     Failures raise: Lambda retries twice, then the event goes to ``failures_queue`` (the
-    function's dead-letter queue, also the sweep's); the
+    function's dead-letter queue, also the sweep's and, for a topic in the stack's region, the
+    notification subscription's: a notification SNS could not deliver); the
     Errors alarm and the failures alarm go to ``alarm_topic`` when given. Runs may overlap (no
     reserved concurrency, so it deploys in accounts whose concurrency quota is 10): a request
     another run accepted first is not a failure.
@@ -89,7 +96,8 @@ class ConnectionAcceptor(Construct):
             (at least the ``Connect`` event); the function subscribes to it.
         :param encryption_key: KMS key for the function's log group.
         :param log_retention: How long the function's logs are kept. Defaults to three months.
-        :param alarm_topic: Where the alarms send notifications. Defaults to none.
+        :param alarm_topic: Where every alarm sends notifications. Defaults to none: the alarms
+            notify nobody, and a warning (``@privatelink-cdk/alarms:noAlarmTopic``) says so.
         :param sweep_schedule: How often pending requests are swept. Defaults to every 5 minutes.
         :param removal_policy: What happens to the function's log group when it leaves the stack.
             Defaults to keeping it: it is the only record of the automatic acceptances.
@@ -186,9 +194,27 @@ class ConnectionAcceptor(Construct):
             "its results to this service.",
             applies_to=["Resource::*"],
         )
+        acknowledge_inline_policy(describe)
 
     def _add_triggers(self, notification_topic: sns.ITopic, schedule: Duration) -> None:
-        notification_topic.add_subscription(subscriptions.LambdaSubscription(self.function))
+        # A notification SNS could not deliver goes to the failures queue too, when SNS can put it
+        # there: a subscription's dead-letter queue must be in the topic's region.
+        stack_region, topic_region = Stack.of(self).region, notification_topic.env.region
+        same_region = Token.is_unresolved(stack_region) or Token.is_unresolved(topic_region)
+        same_region = same_region or stack_region == topic_region
+        subscription = notification_topic.add_subscription(
+            subscriptions.LambdaSubscription(
+                self.function, dead_letter_queue=self.failures_queue if same_region else None
+            )
+        )
+        if not same_region:
+            acknowledge_findings(
+                subscription,
+                f"The notification topic is in {topic_region}, not {stack_region}: SNS keeps a "
+                "subscription's dead-letter queue in the topic's region. A notification it cannot "
+                "deliver is not lost for long: the sweep accepts pending requests every few minutes.",
+                rules=rule_ids("SNSRedrivePolicy", SERVERLESS),
+            )
         self.sweep = events.Rule(
             self,
             "Sweep",

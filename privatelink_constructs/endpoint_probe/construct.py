@@ -143,6 +143,10 @@ class EndpointProbe(Construct):
             vpc=vpc,
             vpc_subnets=subnets or one_private_subnet_per_az(vpc),
             security_groups=[self.security_group],
+            no_dead_letter_queue_reason=(
+                "Only an operator invokes it (privatelink-cdk doctor --probe), synchronously, and reads "
+                "the answer: Lambda's dead-letter queue holds failed asynchronous invocations only."
+            ),
         )
         if removal_policy is not None:
             self.log_group.apply_removal_policy(removal_policy)

@@ -22,13 +22,21 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from privatelink_constructs._function import (
+    acknowledge_inline_policy,
+    acknowledge_sse_sqs,
     alarm_on_any,
     create_encryption_key,
     dead_letter_queue,
     notify,
     python_function,
 )
-from privatelink_constructs._nag import acknowledge, resource_finding
+from privatelink_constructs._nag import (
+    SERVERLESS,
+    acknowledge,
+    acknowledge_findings,
+    resource_finding,
+    rule_ids,
+)
 from privatelink_constructs._network import closed_security_group
 from privatelink_constructs.rules import (
     Problem,
@@ -233,14 +241,19 @@ class RdsTargetGroupUpdater(Construct):
         :param max_removals_per_run: The most targets one run may deregister. Defaults to 5.
         :param failover_wait: After a failover event, how long to ask again until the database's
             addresses change. Defaults to 30 seconds.
-        :param alarm_topic: Where the alarms send notifications. Defaults to none.
+        :param alarm_topic: Where every alarm sends notifications. Defaults to none: the alarms
+            notify nobody, and a warning (``@privatelink-cdk/alarms:noAlarmTopic``) says so.
         :param vpc_subnets: Run the function in these subnets of ``vpc``, for a hostname that
             resolves only inside the VPC (RDS Proxy). The function must still reach the AWS APIs:
             through a NAT gateway (allow HTTPS egress with ``connections``), or through the
             endpoints ``create_elb_endpoint`` adds. Defaults to outside any VPC.
         :param create_elb_endpoint: Add interface endpoints (private DNS on) for every API the
             function calls, that only the function may use: ``elasticloadbalancing``, ``ec2``
-            and, in the RDS modes, ``rds``. Needs ``vpc_subnets``. Defaults to none.
+            and, in the RDS modes, ``rds``. They share one security group that admits HTTPS
+            from the function's group and allows nothing out, and each endpoint's policy allows
+            the function's role exactly the calls it makes there (register and deregister on
+            its target groups only). Private DNS sends every call to these APIs from the VPC to
+            them: other workloads there cannot use them. Needs ``vpc_subnets``. Defaults to none.
         :param encryption_key: KMS key for the log group. Defaults to a new key with rotation.
         :param log_retention: How long logs are kept. Defaults to three months.
         :param mode: Where the addresses come from. Defaults to the hostname's kind: cluster
@@ -356,8 +369,27 @@ class RdsTargetGroupUpdater(Construct):
         }
         if self.mode is not FollowMode.DNS:
             services["Rds"] = ec2.InterfaceVpcEndpointAwsService.RDS
+            region = Stack.of(self).region
+            if self._region and not Token.is_unresolved(region) and self._region != region:
+                Annotations.of(self).add_warning_v2(
+                    "privatelink-cdk:updaterRdsEndpointOtherRegion",
+                    f"create_elb_endpoint: the database is in {self._region} and the endpoints in "
+                    f"{region}; the function calls the RDS API of {self._region}, which these "
+                    "endpoints do not serve: give the VPC a NAT gateway (and the function HTTPS "
+                    "egress with updater.connections), or every run fails.",
+                )
+        # One closed group for the endpoints: HTTPS in from the function only, nothing out (an
+        # endpoint answers on the connection it was asked on). The function's group already
+        # allows HTTPS to the VPC's block.
+        endpoint_group = closed_security_group(
+            self,
+            vpc,
+            construct_id="EndpointSecurityGroup",
+            description="privatelink-cdk target updater API endpoints: HTTPS from the updater only",
+        )
+        endpoint_group.add_ingress_rule(self.security_group, ec2.Port.tcp(443), "The target updater's calls")
         for name, service in services.items():
-            endpoint = ec2.InterfaceVpcEndpoint(
+            self.api_endpoints[name.lower()] = ec2.InterfaceVpcEndpoint(
                 self,
                 f"{name}Endpoint",
                 vpc=vpc,
@@ -365,12 +397,42 @@ class RdsTargetGroupUpdater(Construct):
                 subnets=subnets,
                 private_dns_enabled=True,
                 open=False,
+                security_groups=[endpoint_group],
             )
-            # Ingress only: the function's group already allows HTTPS to the VPC's block.
-            for group in endpoint.connections.security_groups:
-                group.add_ingress_rule(self.security_group, ec2.Port.tcp(443), "The target updater's calls")
-            self.api_endpoints[name.lower()] = endpoint
         self.elb_endpoint = self.api_endpoints["elb"]
+
+    def _limit_endpoints(self) -> None:
+        """Each endpoint's policy: the function's role, and exactly the calls it makes there."""
+        calls = {
+            "elb": [
+                (
+                    ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
+                    self._arns(),
+                ),
+                (
+                    [
+                        "elasticloadbalancing:DescribeTargetHealth",
+                        "elasticloadbalancing:DescribeTargetGroups",
+                    ],
+                    ["*"],
+                ),
+            ],
+            "ec2": [(["ec2:DescribeVpcs"], ["*"])],
+            "rds": [(["rds:DescribeDBClusters", "rds:DescribeDBInstances"], ["*"])],
+        }
+        for name, endpoint in self.api_endpoints.items():
+            for actions, resources in calls[name]:
+                endpoint.add_to_policy(
+                    iam.PolicyStatement(
+                        principals=[iam.AnyPrincipal()],
+                        actions=actions,
+                        resources=resources,
+                        conditions={"ArnEquals": {"aws:PrincipalArn": self._role.role_arn}},
+                    )
+                )
+
+    def _arns(self) -> list[str]:
+        return [group.target_group_arn for group in self._groups.values()]
 
     def _add_function(
         self,
@@ -399,6 +461,12 @@ class RdsTargetGroupUpdater(Construct):
             vpc=vpc if subnets is not None else None,
             vpc_subnets=subnets,
             security_groups=[self.security_group] if self.security_group else None,
+            no_dead_letter_queue_reason=(
+                "Only its SQS event source mapping invokes it, synchronously: Lambda's dead-letter "
+                "queue holds failed asynchronous invocations only. A failed run's message returns to "
+                "the run queue and, after 3 receives, goes to that queue's own dead-letter queue "
+                "(FailedRuns), which alarms."
+            ),
         )
 
     def _add_permissions(self) -> None:
@@ -406,7 +474,7 @@ class RdsTargetGroupUpdater(Construct):
             iam.PolicyStatement(
                 sid="ChangeTheseTargetGroupsOnly",
                 actions=["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
-                resources=[group.target_group_arn for group in self._groups.values()],
+                resources=self._arns(),
             )
         )
         describe = iam.Policy(
@@ -432,8 +500,10 @@ class RdsTargetGroupUpdater(Construct):
             "reference); they are read-only.",
             applies_to=["Resource::*"],
         )
+        acknowledge_inline_policy(describe)
         if self.mode is not FollowMode.DNS:
             self._grant_rds_describe()
+        self._limit_endpoints()
 
     def _grant_rds_describe(self) -> None:
         assert self.database_identifier is not None
@@ -462,6 +532,7 @@ class RdsTargetGroupUpdater(Construct):
                 iam.PolicyStatement(actions=["rds:DescribeDBInstances"], resources=[arn("db", "*")]),
             ]
         policy = iam.Policy(self, "DescribeDatabase", roles=[self._role], statements=statements)
+        acknowledge_inline_policy(policy)
         if self.mode is not FollowMode.RDS_INSTANCE:
             acknowledge(
                 policy,
@@ -495,7 +566,17 @@ class RdsTargetGroupUpdater(Construct):
             retention_period=Duration.minutes(15),
             dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=3, queue=self.failed_runs_queue),
         )
+        acknowledge_sse_sqs(self.queue)
         self.function.add_event_source(event_sources.SqsEventSource(self.queue, batch_size=1))
+        for mapping in self.function.node.children:
+            if isinstance(mapping, lambda_.EventSourceMapping):
+                acknowledge_findings(
+                    mapping,
+                    "SQS event source mappings take no on-failure destination (Lambda offers one for "
+                    "stream and Kafka sources only): a failed run's message goes to the run queue's own "
+                    "dead-letter queue (FailedRuns) after 3 receives, and that queue alarms.",
+                    rules=rule_ids("LambdaEventSourceMappingDestination", SERVERLESS),
+                )
         self.dead_letter_queue = dead_letter_queue(
             self,
             "DeadLetters",

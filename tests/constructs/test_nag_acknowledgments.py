@@ -17,7 +17,14 @@ from cdk_nag import AwsSolutionsChecks
 from constructs import Construct, IConstruct
 
 from privatelink_constructs import RdsTargetGroupUpdater
-from privatelink_constructs._nag import acknowledge
+from privatelink_constructs._nag import (
+    HIPAA,
+    SERVERLESS,
+    acknowledge,
+    acknowledge_findings,
+    rule_ids,
+    skip_checkov,
+)
 from tests.conftest import new_app
 from tests.constructs.helpers import provider
 
@@ -180,3 +187,77 @@ def test_every_library_acknowledgment_has_both_forms() -> None:
     # Describe* actions with no resource-level permission, each in a policy of its own, and the
     # network-interface actions Lambda needs in the VPC.
     assert acknowledged.count("AwsSolutions-IAM5[Resource::*]") == 3, acknowledged
+
+
+def checkov_skips(construct: IConstruct) -> list[dict[str, str]]:
+    resource = construct if isinstance(construct, CfnResource) else construct.node.default_child
+    assert isinstance(resource, CfnResource)
+    skips: list[dict[str, str]] = (resource.get_metadata("checkov") or {}).get("skip", [])
+    return skips
+
+
+def test_rule_ids_spell_one_rule_in_several_packs() -> None:
+    assert rule_ids("LambdaDLQ", HIPAA, SERVERLESS) == ["HIPAA.Security-LambdaDLQ", "Serverless-LambdaDLQ"]
+
+
+def test_cdk_nag_3_passes_a_rule_of_a_pack_with_dots_in_its_name() -> None:
+    from cdk_nag import HIPAASecurityChecks
+
+    app = new_app()
+    Validations.of(app).add_plugins(HIPAASecurityChecks(app))
+    stack = Stack(app, "Nag")
+    policy = wildcard_policy(stack)
+    with pytest.raises(RuntimeError, match=r"HIPAA\.Security-IAMNoInlinePolicy"):
+        app.synth()
+    app = new_app()
+    Validations.of(app).add_plugins(HIPAASecurityChecks(app))
+    policy = wildcard_policy(Stack(app, "Nag"))
+    acknowledge(policy, "HIPAA.Security-IAMNoInlinePolicy", "One role's own policy, on purpose.")
+    app.synth()
+    assert suppressions(policy)[0]["id"] == "HIPAA.Security-IAMNoInlinePolicy"
+
+
+def test_one_reason_for_rules_of_several_packs_and_checkov_checks() -> None:
+    _, stack = nag_app()
+    queue = dead_letter_queue(stack)
+    acknowledge_findings(
+        queue, "It is a dead-letter queue itself.", rules=["AwsSolutions-SQS3"], checkov=["CKV_AWS_27"]
+    )
+    assert suppressions(queue) == [{"id": "AwsSolutions-SQS3", "reason": "It is a dead-letter queue itself."}]
+    assert acknowledged_ids(queue.node.default_child) == {"AwsSolutions-SQS3"}  # type: ignore[arg-type]
+    assert checkov_skips(queue) == [{"id": "CKV_AWS_27", "comment": "It is a dead-letter queue itself."}]
+    template = Stack.of(queue).resolve(queue.node.default_child.cfn_options.metadata)  # type: ignore[union-attr]
+    assert template["checkov"] == {
+        "skip": [{"id": "CKV_AWS_27", "comment": "It is a dead-letter queue itself."}]
+    }
+
+
+def test_checkov_skips_add_up_once_per_check_the_first_reason_kept() -> None:
+    _, stack = nag_app()
+    queue = dead_letter_queue(stack)
+    skip_checkov(queue, ["CKV_AWS_27"], "SSE-SQS encrypts it at rest.")
+    skip_checkov(queue, ["CKV_AWS_27", "CKV2_AWS_73"], "Another reason entirely.")
+    assert checkov_skips(queue) == [
+        {"id": "CKV_AWS_27", "comment": "SSE-SQS encrypts it at rest."},
+        {"id": "CKV2_AWS_73", "comment": "Another reason entirely."},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("check_ids", "reason", "message"),
+    [
+        (
+            ["CKV_AWS_27 "],
+            "A long enough reason.",
+            r"checkov check IDs look like 'CKV_AWS_115', got 'CKV_AWS_27 '",
+        ),
+        (["AwsSolutions-SQS3"], "A long enough reason.", r"got 'AwsSolutions-SQS3'"),
+        (["CKV_AWS_27"], "short", r"reason must be at least 10 characters, got 'short'"),
+    ],
+)
+def test_rejects_a_checkov_skip_checkov_would_not_read(
+    check_ids: list[str], reason: str, message: str
+) -> None:
+    _, stack = nag_app()
+    with pytest.raises(ValueError, match=rf"^Nag/Queue: .*{message}"):
+        skip_checkov(dead_letter_queue(stack), check_ids, reason)

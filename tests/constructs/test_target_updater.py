@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration, Environment, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_sns as sns
@@ -16,7 +17,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 from privatelink_constructs import FollowMode, ProviderEndpointService, RdsTargetGroupUpdater
 from privatelink_constructs.target_updater.construct import METRIC_NAMESPACE
 from privatelink_constructs.target_updater.runtime import handler as runtime
-from tests.conftest import new_stack, only
+from tests.conftest import new_app, new_stack, only
 from tests.constructs.helpers import provider
 
 HOST = "demo.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com"
@@ -497,18 +498,39 @@ class TestAlarmsAndMetrics:
             assert getattr(built, f"metric_{name}")().metric_name.lower() == name.replace("_", "")
 
 
+@pytest.mark.parametrize(("region", "warned"), [("us-east-1", True), ("eu-west-1", False)])
+def test_endpoints_in_another_region_than_the_database_warn(region: str, warned: bool) -> None:
+    stack = Stack(new_app(), "Test", env=Environment(region=region))
+    built = updater(
+        stack,
+        vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+        create_elb_endpoint=True,
+    )
+    warnings = Annotations.from_stack(Stack.of(built)).find_warning(
+        "/Test/Updater", Match.string_like_regexp("which these endpoints do not serve")
+    )
+    assert len(warnings) == (1 if warned else 0)
+
+
+@pytest.fixture(scope="module")
+def in_vpc() -> tuple[RdsTargetGroupUpdater, Template]:
+    built = updater(
+        vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+        create_elb_endpoint=True,
+    )
+    return built, Template.from_stack(Stack.of(built))
+
+
 class TestVpcPlacement:
     def test_runs_outside_the_vpc_by_default(self, default: tuple[RdsTargetGroupUpdater, Template]) -> None:
         built, template = default
         assert "VpcConfig" not in only(template, "AWS::Lambda::Function")["Properties"]
         assert built.security_group is None
 
-    def test_endpoints_for_every_api_the_function_calls(self) -> None:
-        built = updater(
-            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
-            create_elb_endpoint=True,
-        )
-        template = Template.from_stack(Stack.of(built))
+    def test_endpoints_for_every_api_the_function_calls(
+        self, in_vpc: tuple[RdsTargetGroupUpdater, Template]
+    ) -> None:
+        built, template = in_vpc
         template.has_resource_properties(
             "AWS::Lambda::Function",
             {
@@ -525,14 +547,119 @@ class TestVpcPlacement:
         assert sorted(services) == [".ec2", ".elasticloadbalancing", ".rds"]
         template.has_resource_properties("AWS::EC2::VPCEndpoint", {"PrivateDnsEnabled": True})
         assert set(built.api_endpoints) == {"elb", "ec2", "rds"}
-        # Only the function may use them: ingress from its group; its own group already allows HTTPS out.
-        ingress = template.find_resources("AWS::EC2::SecurityGroupIngress")
-        assert len(ingress) == 3
-        assert {r["Properties"]["FromPort"] for r in ingress.values()} == {443}
-        assert all("SourceSecurityGroupId" in r["Properties"] for r in ingress.values())
-        template.resource_count_is("AWS::EC2::SecurityGroupEgress", 0)
         assert built.elb_endpoint is built.api_endpoints["elb"]
         assert built.connections.security_groups == [built.security_group]
+
+    def test_endpoints_share_one_group_open_to_the_function_only_with_no_egress(
+        self, in_vpc: tuple[RdsTargetGroupUpdater, Template]
+    ) -> None:
+        built, template = in_vpc
+        assert built.security_group is not None
+        function_group = Stack.of(built).resolve(built.security_group.security_group_id)
+        groups = {
+            json_key(e["Properties"]["SecurityGroupIds"])
+            for e in template.find_resources("AWS::EC2::VPCEndpoint").values()
+        }
+        assert len(groups) == 1
+        ((group_ref,),) = [json.loads(key) for key in groups]
+        (logical_id, _) = group_ref["Fn::GetAtt"]
+        group = template.to_json()["Resources"][logical_id]["Properties"]
+        # aws-cdk-lib's placeholder for "no egress": one rule that matches no traffic.
+        assert group["SecurityGroupEgress"] == [
+            {
+                "CidrIp": "255.255.255.255/32",
+                "Description": "Disallow all traffic",
+                "FromPort": 252,
+                "IpProtocol": "icmp",
+                "ToPort": 86,
+            }
+        ]
+        (ingress,) = template.find_resources("AWS::EC2::SecurityGroupIngress").values()
+        assert ingress["Properties"]["GroupId"] == group_ref
+        assert ingress["Properties"]["SourceSecurityGroupId"] == function_group
+        assert (ingress["Properties"]["FromPort"], ingress["Properties"]["ToPort"]) == (443, 443)
+        template.resource_count_is("AWS::EC2::SecurityGroupEgress", 0)
+
+    def test_endpoint_policies_allow_the_function_role_exactly_its_calls(
+        self, in_vpc: tuple[RdsTargetGroupUpdater, Template]
+    ) -> None:
+        _, template = in_vpc
+        (role_id,) = template.find_resources("AWS::IAM::Role")
+        # The role's actions by service, without the network-interface ones Lambda itself uses.
+        granted: dict[str, set[str]] = {}
+        for statement in role_statements(template):
+            if not statement.get("Sid", "").startswith("Lambda"):
+                for action in actions(statement):
+                    granted.setdefault(action.split(":")[0], set()).add(action)
+        by_service: dict[str, set[str]] = {}
+        for endpoint in template.find_resources("AWS::EC2::VPCEndpoint").values():
+            service = endpoint["Properties"]["ServiceName"]["Fn::Join"][1][-1].lstrip(".")
+            for statement in endpoint["Properties"]["PolicyDocument"]["Statement"]:
+                assert statement["Effect"] == "Allow"
+                assert statement["Principal"] == {"AWS": "*"}
+                assert statement["Condition"] == {
+                    "ArnEquals": {"aws:PrincipalArn": {"Fn::GetAtt": [role_id, "Arn"]}}
+                }
+                by_service.setdefault(service, set()).update(actions(statement))
+        assert by_service == {
+            "elasticloadbalancing": granted["elasticloadbalancing"],
+            "ec2": granted["ec2"],
+            "rds": granted["rds"],
+        }
+
+    def test_endpoint_policies_cover_every_call_the_runtime_makes(
+        self, in_vpc: tuple[RdsTargetGroupUpdater, Template]
+    ) -> None:
+        _, template = in_vpc
+        allowed = {
+            action.split(":")[1]
+            for endpoint in template.find_resources("AWS::EC2::VPCEndpoint").values()
+            for statement in endpoint["Properties"]["PolicyDocument"]["Statement"]
+            for action in actions(statement)
+        }
+        assert runtime_calls() == allowed
+
+    def test_registers_and_deregisters_through_the_endpoint_on_its_target_groups_only(
+        self, in_vpc: tuple[RdsTargetGroupUpdater, Template]
+    ) -> None:
+        _, template = in_vpc
+        (elb,) = template.find_resources(
+            "AWS::EC2::VPCEndpoint",
+            {
+                "Properties": {
+                    "ServiceName": Match.object_like(
+                        {"Fn::Join": ["", Match.array_with([".elasticloadbalancing"])]}
+                    )
+                }
+            },
+        ).values()
+        (change,) = [
+            s
+            for s in elb["Properties"]["PolicyDocument"]["Statement"]
+            if "elasticloadbalancing:RegisterTargets" in actions(s)
+        ]
+        assert len(change["Resource"]) == 2
+        assert all("Ref" in arn for arn in change["Resource"])
+
+
+def json_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+_CALL = re.compile(
+    r"\.(register_targets|deregister_targets|describe_[a-z_]+)\(|get_paginator\(\"([a-z_]+)\"\)"
+)
+
+
+def runtime_calls() -> set[str]:
+    """Every AWS API the updater's runtime calls, as IAM names it (``describe_vpcs`` -> ``DescribeVpcs``)."""
+    runtime_dir = Path(runtime.__file__).parent
+    names = {
+        first or second
+        for path in runtime_dir.glob("*.py")
+        for first, second in _CALL.findall(path.read_text(encoding="utf-8"))
+    }
+    return {"".join(part.title() for part in name.split("_")).replace("Db", "DB") for name in names}
 
 
 class TestLimits:

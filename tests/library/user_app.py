@@ -13,6 +13,7 @@ import sys
 
 from aws_cdk import App, Aspects, Stack, Validations, cx_api
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_sns as sns
 from cdk_nag import AwsSolutionsChecks
 
 import privatelink_constructs
@@ -42,6 +43,8 @@ def main(nag_major: str) -> int:
 
     provider = Stack(app, "Provider")
     vpc = imported_vpc(provider, "10.50.0.0/16")
+    # The team's existing alarm topic: every alarm of the acceptor and the updater notifies it.
+    alarms = sns.Topic.from_topic_arn(provider, "Alarms", "arn:aws:sns:eu-west-1:111122223333:alarms")
     link = ProviderEndpointService(
         provider,
         "Link",
@@ -49,6 +52,7 @@ def main(nag_major: str) -> int:
         ports=[5432],
         allowed_principals=["111122223333"],
         auto_accept_principals=["111122223333"],
+        alarm_topic=alarms,
     )
     RdsTargetGroupUpdater(
         provider,
@@ -59,6 +63,7 @@ def main(nag_major: str) -> int:
         source_identifiers=["orders"],
         vpc_subnets=ec2.SubnetSelection(subnets=vpc.private_subnets),
         create_elb_endpoint=True,
+        alarm_topic=alarms,
     )
 
     consumer = Stack(app, "Consumer")
