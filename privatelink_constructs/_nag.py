@@ -73,28 +73,44 @@ def acknowledge(construct: IConstruct, rule_id: str, reason: str, *, applies_to:
         ValueError: ``rule_id`` holds a finding or is not ``Pack-Rule``; ``reason`` is too short.
         TypeError: ``construct`` is not a CloudFormation resource and has none as default child.
     """
-    problems = []
-    if not _RULE_ID.fullmatch(rule_id):
-        problems.append(
-            f"rule_id must be '<pack>-<rule>' with findings in applies_to "
-            f"(e.g. 'AwsSolutions-IAM5', applies_to=['Resource::*']), got {rule_id!r}"
-        )
+    _acknowledge_rules(construct, [(rule_id, tuple(applies_to))], reason)
+
+
+def _acknowledge_rules(
+    construct: IConstruct, rules: Sequence[tuple[str, Sequence[str]]], reason: str
+) -> None:
+    """``acknowledge`` for several rules with one reason: the resource's metadata written once."""
+    problems = [
+        f"rule_id must be '<pack>-<rule>' with findings in applies_to "
+        f"(e.g. 'AwsSolutions-IAM5', applies_to=['Resource::*']), got {rule_id!r}"
+        for rule_id, _ in rules
+        if not _RULE_ID.fullmatch(rule_id)
+    ]
     if len(reason.strip()) < _MIN_REASON:
         problems.append(f"reason must be at least {_MIN_REASON} characters, got {reason!r}")
     if problems:
         raise ValueError(f"{construct.node.path}: " + "; ".join(problems))
     resource = _resource_of(construct)
-    suppression: dict[str, Any] = {"id": rule_id, "reason": reason}
-    if applies_to:
-        suppression["applies_to"] = list(applies_to)
     metadata = resource.get_metadata("cdk_nag") or {}
-    rules = metadata.get("rules_to_suppress", [])
-    if suppression in rules:
+    existing = metadata.get("rules_to_suppress", [])
+    added: list[dict[str, Any]] = []
+    for rule_id, applies_to in rules:
+        suppression: dict[str, Any] = {"id": rule_id, "reason": reason}
+        if applies_to:
+            suppression["applies_to"] = list(applies_to)
+        if suppression not in existing and suppression not in added:
+            added.append(suppression)
+    if not added:
         return  # both forms are there already
-
-    resource.add_metadata("cdk_nag", {**metadata, "rules_to_suppress": [*rules, suppression]})
-    for ack_id in [f"{rule_id}[{finding}]" for finding in applies_to] or [rule_id]:
-        Validations.of(resource).acknowledge(Acknowledgment(id=ack_id, reason=reason))
+    resource.add_metadata("cdk_nag", {**metadata, "rules_to_suppress": [*existing, *added]})
+    Validations.of(resource).acknowledge(
+        *(
+            Acknowledgment(id=ack_id, reason=reason)
+            for suppression in added
+            for ack_id in [f"{suppression['id']}[{finding}]" for finding in suppression.get("applies_to", [])]
+            or [suppression["id"]]
+        )
+    )
 
 
 def rule_ids(rule: str, *packs: str) -> list[str]:
@@ -113,8 +129,8 @@ def acknowledge_findings(
         rules: cdk-nag rule IDs without findings (``rule_ids(...)`` spells one rule in several packs).
         checkov: checkov check IDs (``CKV_AWS_115``).
     """
-    for rule_id in rules:
-        acknowledge(construct, rule_id, reason)
+    if rules:
+        _acknowledge_rules(construct, [(rule_id, ()) for rule_id in rules], reason)
     if checkov:
         skip_checkov(construct, checkov, reason)
 

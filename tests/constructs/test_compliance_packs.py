@@ -130,8 +130,9 @@ class _Recorder:
         recorder = self
 
         class _Of:
-            def acknowledge(self, acknowledgment: Any) -> None:
-                recorder.acknowledged.add((acknowledgment.id, construct.node.path))
+            def acknowledge(self, *acknowledgments: Any) -> None:
+                for acknowledgment in acknowledgments:
+                    recorder.acknowledged.add((acknowledgment.id, construct.node.path))
 
         return _Of()
 

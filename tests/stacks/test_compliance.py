@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, CfnResource, Stack
+from aws_cdk import App, CfnResource, Stack, Validations
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Annotations, Match
 
@@ -73,13 +73,41 @@ def test_the_app_refuses_an_unknown_pack_before_building(
 
 
 @pytest.fixture(scope="module")
-def default_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
-    """The default app through its entry point with ``-c compliance=all``: the report and cdk.out."""
+def default_app_with_packs(tmp_path_factory: pytest.TempPathFactory) -> tuple[App, Path]:
+    """The default app through its entry point with ``-c compliance=all``: the app and cdk.out."""
     outdir = tmp_path_factory.mktemp("cdk.out")
     context = {**CDK_JSON["context"], **feature_flags(), "compliance": "all"}
-    assert entry_point.main(App(context=context, outdir=str(outdir))) == 0
+    app = App(context=context, outdir=str(outdir))
+    assert entry_point.main(app) == 0
+    return app, outdir
+
+
+@pytest.fixture(scope="module")
+def default_report(default_app_with_packs: tuple[App, Path]) -> tuple[dict[str, Any], Path]:
+    """The default app's compliance report, and its cdk.out."""
+    _, outdir = default_app_with_packs
     report: dict[str, Any] = json.loads((outdir / REPORT_FILE).read_text(encoding="utf-8"))
     return report, outdir
+
+
+def test_the_report_holds_every_acknowledgment_in_the_construct_tree(
+    default_app_with_packs: tuple[App, Path], default_report: tuple[dict[str, Any], Path]
+) -> None:
+    # The report reads the assembly's metadata files (fast); the construct tree, where cdk-nag 3
+    # reads acknowledgments, must say the same, construct by construct.
+    app, _ = default_app_with_packs
+    report, _ = default_report
+    prefixes = tuple(f"{pack}-" for pack in ALL_PACKS)
+    in_tree = set()
+    for construct in app.node.find_all():
+        for entry in construct.node.metadata:
+            if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY and entry.data:
+                for key, reason in dict(entry.data).items():
+                    rule = str(key).removeprefix("Annotation::")
+                    if rule.startswith(prefixes):
+                        in_tree.add((construct.node.path, rule, str(reason)))
+    assert len(in_tree) > 50
+    assert {(a["resource"], a["rule"], a["reason"]) for a in report["acknowledged"]} == in_tree
 
 
 def test_the_report_names_the_packs_and_leaves_nothing_unacknowledged(
