@@ -159,10 +159,9 @@ class ProviderEndpointService(Construct):
     """The VPC endpoint service."""
     service_id: str
     """The endpoint service's ID (``vpce-svc-...``)."""
-    service_name: str
-    """What consumers connect to: ``com.amazonaws.vpce.<region>.vpce-svc-...`` (``cn.com...`` in China)."""
     service_arn: str
     """The endpoint service's ARN, for IAM policies."""
+    _service_name: str | None
     ports: tuple[int, ...]
     """The service's TCP ports, in the order given."""
     notification_topic: sns.ITopic | None
@@ -462,6 +461,19 @@ class ProviderEndpointService(Construct):
             grantee=grantee, actions=["ec2:AcceptVpcEndpointConnections"], resource_arns=[self.service_arn]
         )
 
+    @property
+    def service_name(self) -> str:
+        """What consumers connect to: ``com.amazonaws.vpce.<region>.vpce-svc-...`` (``cn.com...`` in China).
+
+        Made on first use: in an environment-agnostic stack whose target partitions disagree on
+        the prefix, it adds a mapping keyed by partition, which a stack that never uses the name
+        should not carry (CloudFormation's validator warns of an unreferenced mapping).
+        """
+        if self._service_name is None:
+            stack = Stack.of(self)
+            self._service_name = Fn.join(".", [service_name_prefix(stack), stack.region, self.service_id])
+        return self._service_name
+
     def add_auto_accept_principals(self, *accounts: str) -> None:
         """Accept the pending requests of more accounts automatically (12-digit account IDs).
 
@@ -652,7 +664,7 @@ class ProviderEndpointService(Construct):
             private_dns_name=self.private_dns_name,
         )
         self.service_id = self.endpoint_service.attr_service_id
-        self.service_name = Fn.join(".", [service_name_prefix(stack), stack.region, self.service_id])
+        self._service_name = None
         self.service_arn = stack.format_arn(
             service="ec2",
             resource="vpc-endpoint-service",

@@ -23,6 +23,7 @@ def imported_vpc(stack: Stack) -> ec2.IVpc:
         vpc_cidr_block=VPC_CIDR,
         availability_zones=["eu-west-1a", "eu-west-1b"],
         private_subnet_ids=["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"],
+        private_subnet_route_table_ids=["rtb-0aaaaaaaaaaaaaaa1", "rtb-0bbbbbbbbbbbbbbb2"],
     )
 
 
