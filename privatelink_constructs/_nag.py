@@ -23,7 +23,7 @@ reviewer reads each decision once, beside its resource.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
@@ -86,8 +86,7 @@ def _acknowledge_rules(
         for rule_id, _ in rules
         if not _RULE_ID.fullmatch(rule_id)
     ]
-    if len(reason.strip()) < _MIN_REASON:
-        problems.append(f"reason must be at least {_MIN_REASON} characters, got {reason!r}")
+    problems += _reason_problems(reason)
     if problems:
         raise ValueError(f"{construct.node.path}: " + "; ".join(problems))
     resource = _resource_of(construct)
@@ -107,10 +106,22 @@ def _acknowledge_rules(
         *(
             Acknowledgment(id=ack_id, reason=reason)
             for suppression in added
-            for ack_id in [f"{suppression['id']}[{finding}]" for finding in suppression.get("applies_to", [])]
-            or [suppression["id"]]
+            for ack_id in _ack_ids(suppression)
         )
     )
+
+
+def _ack_ids(suppression: Mapping[str, Any]) -> list[str]:
+    """The IDs cdk-nag 3 knows a suppression by: one per finding (``Rule[Finding]``), else the rule."""
+    findings = suppression.get("applies_to", [])
+    return [f"{suppression['id']}[{finding}]" for finding in findings] or [suppression["id"]]
+
+
+def _reason_problems(reason: str) -> list[str]:
+    """A reason cdk-nag 2 would refuse: too short."""
+    if len(reason.strip()) < _MIN_REASON:
+        return [f"reason must be at least {_MIN_REASON} characters, got {reason!r}"]
+    return []
 
 
 def rule_ids(rule: str, *packs: str) -> list[str]:
@@ -149,8 +160,7 @@ def skip_checkov(construct: IConstruct, check_ids: Sequence[str], reason: str) -
         for check in check_ids
         if not _CHECKOV_ID.fullmatch(check)
     ]
-    if len(reason.strip()) < _MIN_REASON:
-        problems.append(f"reason must be at least {_MIN_REASON} characters, got {reason!r}")
+    problems += _reason_problems(reason)
     if problems:
         raise ValueError(f"{construct.node.path}: " + "; ".join(problems))
     resource = _resource_of(construct)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -161,7 +162,6 @@ class ProviderEndpointService(Construct):
     """The endpoint service's ID (``vpce-svc-...``)."""
     service_arn: str
     """The endpoint service's ARN, for IAM policies."""
-    _service_name: str | None
     ports: tuple[int, ...]
     """The service's TCP ports, in the order given."""
     notification_topic: sns.ITopic | None
@@ -461,7 +461,7 @@ class ProviderEndpointService(Construct):
             grantee=grantee, actions=["ec2:AcceptVpcEndpointConnections"], resource_arns=[self.service_arn]
         )
 
-    @property
+    @functools.cached_property
     def service_name(self) -> str:
         """What consumers connect to: ``com.amazonaws.vpce.<region>.vpce-svc-...`` (``cn.com...`` in China).
 
@@ -469,10 +469,8 @@ class ProviderEndpointService(Construct):
         the prefix, it adds a mapping keyed by partition, which a stack that never uses the name
         should not carry (CloudFormation's validator warns of an unreferenced mapping).
         """
-        if self._service_name is None:
-            stack = Stack.of(self)
-            self._service_name = Fn.join(".", [service_name_prefix(stack), stack.region, self.service_id])
-        return self._service_name
+        stack = Stack.of(self)
+        return Fn.join(".", [service_name_prefix(stack), stack.region, self.service_id])
 
     def add_auto_accept_principals(self, *accounts: str) -> None:
         """Accept the pending requests of more accounts automatically (12-digit account IDs).
@@ -664,7 +662,6 @@ class ProviderEndpointService(Construct):
             private_dns_name=self.private_dns_name,
         )
         self.service_id = self.endpoint_service.attr_service_id
-        self._service_name = None
         self.service_arn = stack.format_arn(
             service="ec2",
             resource="vpc-endpoint-service",
