@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import App, Aspects
+from aws_cdk import App
 
 from . import compliance, link
 from .config import AppConfig
@@ -25,11 +25,11 @@ class BuiltApp:
 
 def build_app(app: App, config: AppConfig) -> BuiltApp:
     """Add every stack the config describes to ``app``; ``link`` wires linked consumers."""
-    Aspects.of(app).add(compliance.CdkHelperFunctions())
     provider = None
     if config.provider is not None:
         provider = ProviderStack(app, config.provider.stack_name, config=config.provider)
     consumers = tuple(link.consumer_stack(app, consumer, provider) for consumer in config.consumers)
+    compliance.skip_core_provider_checks(app)
     return BuiltApp(provider=provider, consumers=consumers)
 
 

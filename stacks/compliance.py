@@ -7,9 +7,9 @@ AwsSolutions alone runs. Any finding nobody acknowledged fails the synth.
 
 Every synth that runs packs writes ``compliance-report.json`` beside the templates, for auditors:
 the packs that ran, every acknowledgment of their rules (rule, resource, reason, stack, logical
-ID), read from the construct tree, where cdk-nag itself reads them, and every finding left
-unacknowledged (none, when the synth passes). cdk-nag 3's own ``validation-report.json`` lists
-only what failed, and not which packs ran.
+ID), read from the cloud assembly's metadata files, and every finding left unacknowledged (none,
+when the synth passes). cdk-nag 3's own ``validation-report.json`` lists only what failed, and
+not which packs ran.
 
 cdk-nag is imported only when a pack runs.
 """
@@ -29,14 +29,12 @@ from aws_cdk import (
     Annotations,
     App,
     CfnResource,
-    IAspect,
     IPolicyValidationContext,
     IPolicyValidationPlugin,
     PolicyValidationPluginReport,
     Stack,
     Validations,
 )
-from aws_cdk import aws_lambda as lambda_
 from constructs import IConstruct
 
 from privatelink_constructs import NO_ALARM_TOPIC_WARNING, acknowledge_findings, rule_ids
@@ -54,13 +52,13 @@ __all__ = [
     "DEFAULT_PACKS",
     "DELETION_PROTECTION_WARNING",
     "REPORT_FILE",
-    "CdkHelperFunctions",
     "ComplianceRun",
     "acknowledge_deletion_protection",
     "acknowledge_missing_alarm_topic",
     "acknowledge_vpc",
     "parse_packs",
     "run_packs",
+    "skip_core_provider_checks",
 ]
 
 CONTEXT_KEY = "compliance"
@@ -267,30 +265,31 @@ def run_packs(app: App, packs: Sequence[str]) -> ComplianceRun:
     return run
 
 
-@jsii.implements(IAspect)
-class CdkHelperFunctions:
-    """checkov skips on aws-cdk-lib's own custom-resource provider functions, with the reason.
+_CORE_PROVIDER_REASON = (
+    "aws-cdk-lib's own custom-resource provider function: it runs only while CloudFormation "
+    "deploys the stack and CloudFormation waits for its answer (a failure fails the deploy); "
+    "it calls AWS APIs only, so it needs no VPC, no dead-letter queue and no reserved "
+    "concurrency, and aws-cdk-lib offers no setting for them."
+)
+
+
+def skip_core_provider_checks(scope: IConstruct) -> None:
+    """Skip checkov's function checks, with the reason, on aws-cdk-lib's own provider functions in ``scope``.
 
     aws-cdk-lib's core providers (the VPC's ``Custom::VpcRestrictDefaultSG`` handler, for one)
     are plain ``AWS::Lambda::Function`` resources, not ``aws_lambda`` constructs, so cdk-nag never
     sees them and nothing of ours can configure them; checkov reads every template.
+
+    Call it once the stacks are built: it looks at the constructs there are (one walk of the tree
+    in one jsii call, where an aspect would cost a call from Node.js per construct, about 0.8 s
+    per synth of the default app).
     """
-
-    _REASON = (
-        "aws-cdk-lib's own custom-resource provider function: it runs only while CloudFormation "
-        "deploys the stack and CloudFormation waits for its answer (a failure fails the deploy); "
-        "it calls AWS APIs only, so it needs no VPC, no dead-letter queue and no reserved "
-        "concurrency, and aws-cdk-lib offers no setting for them."
-    )
-
-    def visit(self, node: IConstruct) -> None:
-        """Skip the function checks on a core provider's handler; leave everything else."""
-        if (
-            isinstance(node, CfnResource)
-            and not isinstance(node, lambda_.CfnFunction)
-            and node.cfn_resource_type == "AWS::Lambda::Function"
-        ):
-            acknowledge_findings(node, self._REASON, checkov=["CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117"])
+    for node in scope.node.find_all():
+        # exactly CfnResource: aws_lambda's functions are CfnFunction, a subclass
+        if type(node) is CfnResource and node.cfn_resource_type == "AWS::Lambda::Function":
+            acknowledge_findings(
+                node, _CORE_PROVIDER_REASON, checkov=["CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117"]
+            )
 
 
 def acknowledge_vpc(vpc: ec2.Vpc, flow_log: ec2.FlowLog, *, ipv6: bool) -> None:
