@@ -396,8 +396,8 @@ def alarm_on_any(
     )
 
 
-def notify(alarms: Iterable[cloudwatch.Alarm], topic: sns.ITopic | None) -> None:
-    """Send every alarm to ``topic``; without one, say so: a warning on each alarm's owner.
+def notify(owner: Construct, alarms: Iterable[cloudwatch.Alarm], topic: sns.ITopic | None) -> None:
+    """Send every alarm of ``owner`` to ``topic``; without one, say so: a warning on ``owner``.
 
     With no topic, the compliance packs' CloudWatchAlarmAction is acknowledged on each alarm with
     that reason, and the warning (``NO_ALARM_TOPIC_WARNING``) says the alarms notify nobody.
@@ -407,7 +407,6 @@ def notify(alarms: Iterable[cloudwatch.Alarm], topic: sns.ITopic | None) -> None
         for alarm in alarms:
             alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
         return
-    owners: dict[str, tuple[Construct, int]] = {}
     for alarm in alarms:
         acknowledge_findings(
             alarm,
@@ -416,13 +415,9 @@ def notify(alarms: Iterable[cloudwatch.Alarm], topic: sns.ITopic | None) -> None
             "provider.alarm_topic_arn) and every alarm notifies it.",
             rules=rule_ids("CloudWatchAlarmAction", HIPAA, NIST_800_53_R5),
         )
-        owner = alarm.node.scope
-        assert isinstance(owner, Construct)
-        _, count = owners.get(owner.node.path, (owner, 0))
-        owners[owner.node.path] = (owner, count + 1)
-    for owner, count in owners.values():
+    if alarms:
         Annotations.of(owner).add_warning_v2(
             NO_ALARM_TOPIC_WARNING,
-            f"{count} alarms notify nobody: no alarm_topic was given. Their state shows in CloudWatch "
+            f"{len(alarms)} alarms notify nobody: no alarm_topic was given. Their state shows in CloudWatch "
             "only; give alarm_topic (the app's provider.alarm_topic_arn) to be notified.",
         )

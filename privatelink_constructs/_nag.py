@@ -140,10 +140,11 @@ def acknowledge_findings(
         rules: cdk-nag rule IDs without findings (``rule_ids(...)`` spells one rule in several packs).
         checkov: checkov check IDs (``CKV_AWS_115``).
     """
+    resource = _resource_of(construct)  # once, for both
     if rules:
-        _acknowledge_rules(construct, [(rule_id, ()) for rule_id in rules], reason)
+        _acknowledge_rules(resource, [(rule_id, ()) for rule_id in rules], reason)
     if checkov:
-        skip_checkov(construct, checkov, reason)
+        skip_checkov(resource, checkov, reason)
 
 
 def skip_checkov(construct: IConstruct, check_ids: Sequence[str], reason: str) -> None:

@@ -16,7 +16,6 @@ from aws_cdk import (
     Fn,
     RemovalPolicy,
     Stack,
-    Token,
 )
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
@@ -42,6 +41,7 @@ from ._nag import (
     rule_ids,
 )
 from ._network import cidr_peer, closed_security_group, one_private_subnet_per_az, selected
+from ._tokens import is_unresolved
 from .connection_acceptor.construct import ConnectionAcceptor
 from .rules import (
     CONNECTION_EVENTS,
@@ -885,7 +885,7 @@ def service_name_prefix(stack: Stack) -> str:
     the app targets (context ``@aws-cdk/core:target-partitions``), unless they all agree
     (``_patterns.SERVICE_NAME_PREFIX_BY_PARTITION``: the same facts, kept equal by a test).
     """
-    if not Token.is_unresolved(stack.region):
+    if not is_unresolved(stack.region):
         prefix = RegionInfo.get(stack.region).vpc_endpoint_service_name_prefix
         return prefix or ec2.VpcEndpointService.DEFAULT_PREFIX
     targets = stack.node.try_get_context(_TARGET_PARTITIONS)
@@ -910,7 +910,7 @@ def service_name_prefix(stack: Stack) -> str:
 
 def _health_check_port(check: elbv2.HealthCheck) -> list[int]:
     port = check.port
-    if port is None or Token.is_unresolved(port) or not (port.isascii() and port.isdigit()):
+    if port is None or is_unresolved(port) or not (port.isascii() and port.isdigit()):
         return []
     return [int(port)]
 
@@ -981,7 +981,7 @@ def _health_check_problems(
             continue
         interval = check.interval.to_seconds() if check.interval is not None else None
         port = _health_check_port(check)
-        if check.port not in (None, "traffic-port") and not port and not Token.is_unresolved(check.port):
+        if check.port not in (None, "traffic-port") and not port and not is_unresolved(check.port):
             problems.append(
                 Problem(
                     f"{argument}.port", f"{check.port!r} is not a port; expected 1-65535 or 'traffic-port'"
@@ -1000,7 +1000,7 @@ def _health_check_problems(
 
 
 def _access_logs_problems(bucket: s3.IBucket | None, region: str) -> list[Problem]:
-    if bucket is not None and Token.is_unresolved(region):
+    if bucket is not None and is_unresolved(region):
         return [
             Problem(
                 "access_logs_bucket",

@@ -21,13 +21,13 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TypeVar
 
-from aws_cdk import Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk.region_info import RegionInfo
 from constructs import Construct
 
 from . import _patterns
+from ._tokens import is_unresolved
 from .zones import is_zone_id, region_of_zone_id, zone_id_prefix
 
 __all__ = [
@@ -179,10 +179,6 @@ def shown(value: object) -> str:
     return repr(value)
 
 
-def _unresolved(value: object) -> bool:
-    return Token.is_unresolved(value)
-
-
 def is_account_id(value: object) -> bool:
     """Whether ``value`` is a 12-digit AWS account ID."""
     return isinstance(value, str) and _ACCOUNT_ID.fullmatch(value) is not None
@@ -205,7 +201,7 @@ def check_ports(
         )
     seen: set[object] = set()
     for index, port in enumerate(ports):
-        if _unresolved(port):
+        if is_unresolved(port):
             continue
         if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
             problems.append(Problem(argument, f"{port!r} is not a TCP port (1-65535)", index))
@@ -224,7 +220,7 @@ def check_principals(principals: Sequence[str], *, argument: str, allow_arns: bo
     allowed = _PRINCIPAL_ALLOWED if allow_arns else _ACCOUNT_ALLOWED
     seen: set[str] = set()
     for index, principal in enumerate(principals):
-        if _unresolved(principal):
+        if is_unresolved(principal):
             continue
         message = _principal_message(principal, allowed=allowed, allow_arns=allow_arns)
         if message is not None:
@@ -281,7 +277,7 @@ def partition_of(region: str | None) -> str | None:
 
     An environment-agnostic stack's ``Aws.PARTITION`` is a token, so its partition is unknown.
     """
-    if region is None or _unresolved(region):
+    if region is None or is_unresolved(region):
         return None
     return _known_partition(region)
 
@@ -302,7 +298,7 @@ def check_principal_partitions(
     problems = []
     expected, where = partition, "this stack deploys to"
     for index, principal in enumerate(principals):
-        match = None if _unresolved(principal) else _IAM_PRINCIPAL_ARN.fullmatch(principal)
+        match = None if is_unresolved(principal) else _IAM_PRINCIPAL_ARN.fullmatch(principal)
         if match is None:
             continue
         if expected is None:
@@ -367,14 +363,14 @@ def _principal_message(principal: object, *, allowed: str, allow_arns: bool) -> 
 
 def to_principal_arn(principal: str, partition: str) -> str:
     """Turn a 12-digit account ID into its root ARN; anything else passes through unchanged."""
-    if not _unresolved(principal) and is_account_id(principal):
+    if not is_unresolved(principal) and is_account_id(principal):
         return f"arn:{partition}:iam::{principal}:root"
     return principal
 
 
 def check_region(region: str, *, argument: str, index: int | None = None) -> list[Problem]:
     """An AWS region name such as ``eu-west-1``, ``us-gov-west-1`` or ``cn-north-1``."""
-    if _unresolved(region) or (isinstance(region, str) and _REGION_NAME.fullmatch(region)):
+    if is_unresolved(region) or (isinstance(region, str) and _REGION_NAME.fullmatch(region)):
         return []
     return [Problem(argument, f"{region!r} is not an AWS region name (like 'eu-west-1')", index)]
 
@@ -443,7 +439,7 @@ def check_choices(
 
 def check_dns_name(name: str, *, argument: str, index: int | None = None) -> list[Problem]:
     """A fully qualified DNS name: lower-case LDH labels, at least two, 253 characters at most."""
-    if _unresolved(name):
+    if is_unresolved(name):
         return []
     allowed = "lower-case letters, digits and hyphens in dot-separated labels, like 'db.example.com'"
     if _patterns.is_dns_name(name):
@@ -467,12 +463,12 @@ def check_zone_holds(
     listed: bool = True,
 ) -> list[Problem]:
     """Every name lies in the zone. ``listed`` says whether ``names_argument`` is a list."""
-    if _unresolved(zone_name):
+    if is_unresolved(zone_name):
         return []
     problems = []
     for index, name in enumerate(names):
         if (
-            _unresolved(name)
+            is_unresolved(name)
             or check_dns_name(name, argument=names_argument)
             or domain_contains(zone_name, name)
         ):
@@ -496,7 +492,7 @@ AWS_DOMAINS: tuple[str, ...] = tuple(sorted(set(_patterns.DOMAIN_SUFFIX_BY_PARTI
 
 def check_owned_domain(name: str, *, argument: str, index: int | None = None) -> list[Problem]:
     """A name for DNS you control: not an IP address, and not under a domain AWS owns."""
-    if _unresolved(name) or not isinstance(name, str):
+    if is_unresolved(name) or not isinstance(name, str):
         return []
     bare = name.removesuffix(".").lower()
     try:
@@ -517,7 +513,7 @@ def check_owned_domain(name: str, *, argument: str, index: int | None = None) ->
 
 def check_service_name(name: str, *, argument: str = "service_name") -> list[Problem]:
     """An endpoint service name, ``<prefix>.<region>.vpce-svc-<17 hex>`` in any partition."""
-    if _unresolved(name) or (isinstance(name, str) and _SERVICE_NAME.fullmatch(name)):
+    if is_unresolved(name) or (isinstance(name, str) and _SERVICE_NAME.fullmatch(name)):
         return []
     return [
         Problem(
@@ -533,7 +529,7 @@ def check_service_region(
 ) -> list[Problem]:
     """A cross-region endpoint's region is a region name and the one its service name says."""
     problems = check_region(region, argument=argument)
-    if problems or _unresolved(service_name) or _unresolved(region):
+    if problems or is_unresolved(service_name) or is_unresolved(region):
         return problems
     match = _SERVICE_NAME.fullmatch(service_name) if isinstance(service_name, str) else None
     if match is not None and match.group(2) != region:
@@ -553,7 +549,7 @@ def check_cidrs(cidrs: Sequence[str], *, argument: str, allow_broad: bool = Fals
     """
     problems = []
     for index, cidr in enumerate(cidrs):
-        if _unresolved(cidr):
+        if is_unresolved(cidr):
             continue
         message, fix = _cidr_message(cidr, allow_broad=allow_broad)
         if message is not None:
@@ -628,7 +624,7 @@ def rule_families(source: str) -> tuple[str, ...]:
     A CIDR counts against its own version; a security group or prefix list against both (a
     customer-managed prefix list counts as its maximum size, which only AWS knows: here, one).
     """
-    if "/" in source and not _unresolved(source):
+    if "/" in source and not is_unresolved(source):
         return ("IPv6",) if ":" in source else ("IPv4",)
     return ("IPv4", "IPv6")
 
@@ -716,7 +712,7 @@ def check_range(
 
     Booleans are refused (``True`` would count as 1); with ``whole``, so are fractions.
     """
-    if value is None or _unresolved(value):
+    if value is None or is_unresolved(value):
         return []
     allowed = f"{low}-{high}" if high is not None else f"{low} or more"
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -931,7 +927,7 @@ def check_topic_arn(
     Give ``account`` for a topic this stack subscribes to: a topic of another account would be
     subscribed to silently (or fail at deploy, depending on that topic's policy).
     """
-    if _unresolved(arn):
+    if is_unresolved(arn):
         return []
     match = _ARN.fullmatch(arn) if isinstance(arn, str) else None
     if match is None:
@@ -959,7 +955,7 @@ def check_topic_arn(
                 f"{arn!r} is in partition {arn_partition!r}, but this stack deploys to {partition!r}",
             )
         )
-    if account is not None and not _unresolved(account) and owner != account:
+    if account is not None and not is_unresolved(account) and owner != account:
         problems.append(
             Problem(
                 argument,
@@ -987,7 +983,7 @@ def check_source_identifiers(
     problems = []
     seen: set[str] = set()
     for index, identifier in enumerate(identifiers):
-        if _unresolved(identifier):
+        if is_unresolved(identifier):
             continue
         message = _source_identifier_message(identifier)
         if message is None and identifier in seen:

@@ -19,11 +19,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 import jsii
-from aws_cdk import Aspects, Environment, IAspect, Stack, Token
+from aws_cdk import Aspects, Environment, IAspect, Stack
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct, IConstruct
 
 from ._patterns import ZONE_ID
+from ._tokens import is_unresolved
 
 __all__ = [
     "ZONE_ID",
@@ -39,7 +40,7 @@ __all__ = [
 
 def is_zone_id(label: object) -> bool:
     """Whether ``label`` is an Availability Zone ID (not a zone name, not a token)."""
-    return isinstance(label, str) and not Token.is_unresolved(label) and ZONE_ID.fullmatch(label) is not None
+    return isinstance(label, str) and not is_unresolved(label) and ZONE_ID.fullmatch(label) is not None
 
 
 def region_of_zone_id(zone_id: str) -> str:
@@ -61,7 +62,7 @@ def zone_id_prefix(region: str) -> str | None:
     ``use1`` for us-east-1, ``apne1`` for ap-northeast-1, ``usgw1`` for us-gov-west-1.
     """
     parts = region.split("-")
-    if Token.is_unresolved(region) or len(parts) < 3 or parts[0] not in _SURE_AREAS or "iso" in region:
+    if is_unresolved(region) or len(parts) < 3 or parts[0] not in _SURE_AREAS or "iso" in region:
         return None
     area = "usg" if parts[1] == "gov" else parts[0]
     direction = "".join(cardinal[0] for cardinal in _CARDINALS if cardinal in parts[-2])

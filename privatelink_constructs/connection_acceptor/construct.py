@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack, Token
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as events_targets
@@ -24,6 +24,7 @@ from privatelink_constructs._function import (
     python_function,
 )
 from privatelink_constructs._nag import SERVERLESS, acknowledge, acknowledge_findings, rule_ids
+from privatelink_constructs._tokens import is_unresolved
 from privatelink_constructs.rules import (
     Problem,
     check_principals,
@@ -200,7 +201,7 @@ class ConnectionAcceptor(Construct):
         # A notification SNS could not deliver goes to the failures queue too, when SNS can put it
         # there: a subscription's dead-letter queue must be in the topic's region.
         stack_region, topic_region = Stack.of(self).region, notification_topic.env.region
-        same_region = Token.is_unresolved(stack_region) or Token.is_unresolved(topic_region)
+        same_region = is_unresolved(stack_region) or is_unresolved(topic_region)
         same_region = same_region or stack_region == topic_region
         subscription = notification_topic.add_subscription(
             subscriptions.LambdaSubscription(
@@ -245,7 +246,7 @@ class ConnectionAcceptor(Construct):
                 metric=self.metric_failures(),
             ),
         ]
-        notify(self.alarms, alarm_topic)
+        notify(self, self.alarms, alarm_topic)
 
     def metric_errors(self, *, period: Duration | None = None) -> cloudwatch.Metric:
         """Failed invocations of the function (sum). Defaults to one minute."""

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import jsii
-from aws_cdk import Duration, RemovalPolicy, Token
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -15,6 +15,7 @@ from constructs import Construct
 
 from privatelink_constructs._function import create_encryption_key, python_function
 from privatelink_constructs._network import closed_security_group, one_private_subnet_per_az
+from privatelink_constructs._tokens import is_unresolved
 from privatelink_constructs.rules import Problem, check_dns_name, check_ports, raise_if_problems
 
 __all__ = ["EndpointProbe"]
@@ -90,7 +91,7 @@ class EndpointProbe(Construct):
         problems = check_ports(ports, maximum=None)
         for index, name in enumerate(names):
             problems += check_dns_name(name, argument="names", index=index)
-        if not Token.is_unresolved(timeout.to_seconds()) and timeout.to_seconds() > _MAX_TIMEOUT.to_seconds():
+        if not is_unresolved(timeout.to_seconds()) and timeout.to_seconds() > _MAX_TIMEOUT.to_seconds():
             problems.append(Problem("timeout", f"{timeout.to_human_string()} is over the 1 minute maximum"))
         raise_if_problems(self, problems)
 

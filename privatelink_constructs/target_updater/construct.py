@@ -38,6 +38,7 @@ from privatelink_constructs._nag import (
     rule_ids,
 )
 from privatelink_constructs._network import closed_security_group
+from privatelink_constructs._tokens import is_unresolved
 from privatelink_constructs.rules import (
     Problem,
     check_cidrs,
@@ -269,7 +270,7 @@ class RdsTargetGroupUpdater(Construct):
         """
         super().__init__(scope, construct_id)
         self._groups = _target_groups(self, target_group, port, target_groups)
-        parsed = None if Token.is_unresolved(hostname) else parse_rds_hostname(hostname)
+        parsed = None if is_unresolved(hostname) else parse_rds_hostname(hostname)
         self.mode = mode or (_MODE_OF_KIND.get(parsed.kind, FollowMode.DNS) if parsed else FollowMode.DNS)
         self.database_identifier = database_identifier or (
             parsed.identifier if parsed and self.mode is not FollowMode.DNS else None
@@ -346,7 +347,7 @@ class RdsTargetGroupUpdater(Construct):
         estimate = sum(len(str(port)) + 18 for port in self._groups) + len("TARGET_GROUPS")
         for key, value in environment.items():
             if key != "TARGET_GROUPS":
-                estimate += len(key) + (worst.get(key, 64) if Token.is_unresolved(value) else len(value))
+                estimate += len(key) + (worst.get(key, 64) if is_unresolved(value) else len(value))
         return environment, estimate
 
     def _add_network(self, vpc: ec2.IVpc, subnets: ec2.SubnetSelection | None, endpoints: bool) -> None:
@@ -370,7 +371,7 @@ class RdsTargetGroupUpdater(Construct):
         if self.mode is not FollowMode.DNS:
             services["Rds"] = ec2.InterfaceVpcEndpointAwsService.RDS
             region = Stack.of(self).region
-            if self._region and not Token.is_unresolved(region) and self._region != region:
+            if self._region and not is_unresolved(region) and self._region != region:
                 Annotations.of(self).add_warning_v2(
                     "privatelink-cdk:updaterRdsEndpointOtherRegion",
                     f"create_elb_endpoint: the database is in {self._region} and the endpoints in "
@@ -667,7 +668,7 @@ class RdsTargetGroupUpdater(Construct):
                     treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
                 )
             )
-        notify(self.alarms, alarm_topic)
+        notify(self, self.alarms, alarm_topic)
 
     # ---- public members ----------------------------------------------------------------------
 
@@ -821,7 +822,7 @@ def _fifo_queue_name(scope: Construct, suffix: str) -> str:
 def _group_id(group: elbv2.INetworkTargetGroup) -> str:
     """The 16 hex digits that end a target group's ARN (its ID), as a string or a token."""
     arn = group.target_group_arn
-    if Token.is_unresolved(arn):
+    if is_unresolved(arn):
         return Fn.select(2, Fn.split("/", arn))
     return arn.rsplit("/", 1)[-1]
 
@@ -858,7 +859,7 @@ def _target_groups(
 
 
 def _hostname_problems(hostname: str) -> list[Problem]:
-    if Token.is_unresolved(hostname):
+    if is_unresolved(hostname):
         return []
     if ip_literal(hostname):
         return [
@@ -885,7 +886,7 @@ def _mode_problems(mode: FollowMode, parsed: RdsHostname | None, identifier: str
                 f"required with mode {mode.name}: the hostname shows no RDS cluster or instance identifier",
             )
         )
-    elif not Token.is_unresolved(identifier) and not _is_rds_identifier(identifier):
+    elif not is_unresolved(identifier) and not _is_rds_identifier(identifier):
         problems.append(
             Problem(
                 "database_identifier",
@@ -938,7 +939,7 @@ def _count_problems(max_removals: int, reserved: int | None) -> list[Problem]:
 
 def _timing_problems(schedule: Duration, failover_wait: Duration) -> list[Problem]:
     problems = []
-    if not Token.is_unresolved(schedule.to_seconds()) and schedule.to_seconds() < 60:
+    if not is_unresolved(schedule.to_seconds()) and schedule.to_seconds() < 60:
         problems.append(
             Problem("schedule", f"{schedule.to_human_string()} is below EventBridge's 1 minute minimum")
         )
@@ -953,7 +954,7 @@ def _target_cidr_problems(target_cidrs: Sequence[str]) -> list[Problem]:
     problems = check_cidrs(target_cidrs, argument="target_cidrs")
     flagged = {problem.index for problem in problems}
     for index, cidr in enumerate(target_cidrs):
-        if index in flagged or Token.is_unresolved(cidr):
+        if index in flagged or is_unresolved(cidr):
             continue
         network = ipaddress.ip_network(cidr, strict=False)
         if network.version == 4 and not any(network.subnet_of(r) for r in _ELB_OUTSIDE_RANGES):  # type: ignore[arg-type]
