@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import jsii
 from aws_cdk import Annotations, Duration, Fn, RemovalPolicy, Stack
@@ -15,7 +16,6 @@ from aws_cdk import aws_route53_targets as route53_targets
 from constructs import Construct
 
 from ._network import closed_security_group, one_private_subnet_per_az, selected
-from .endpoint_probe.construct import EndpointProbe
 from .rules import (
     ENDPOINT_DNS_RECORD_IP_TYPES,
     ENDPOINT_IP_ADDRESS_TYPES,
@@ -39,6 +39,9 @@ from .rules import (
 )
 from .template_size import enforce_template_size_limit
 from .zones import region_of_zone_id, zone_ids_of
+
+if TYPE_CHECKING:
+    from .endpoint_probe.construct import EndpointProbe
 
 __all__ = ["ConsumerInterfaceEndpoint", "record_construct_id"]
 
@@ -221,6 +224,8 @@ class ConsumerInterfaceEndpoint(Construct):
             self._add_hosted_zone(vpc, private_hosted_zone_name, with_ipv6=record_type in _WITH_IPV6_RECORDS)
         self.probe = None
         if probe:
+            from .endpoint_probe.construct import EndpointProbe  # noqa: PLC0415 - only a probe needs it
+
             self.probe = EndpointProbe(
                 self,
                 "Probe",

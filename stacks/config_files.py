@@ -9,11 +9,13 @@ the error about an account ID that is not a string can show what the user wrote.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
 __all__ = ["DuplicateKeyError", "read_config_file"]
 
@@ -31,11 +33,23 @@ class SourceInt(int):
 _MERGE = "tag:yaml.org,2002:merge"
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys and remembers how integers were written."""
+@functools.cache
+def _strict_loader() -> type[yaml.SafeLoader]:
+    """SafeLoader that refuses duplicate keys and remembers how integers were written.
+
+    Made on first use: PyYAML is imported only when a YAML file is read (not for ``cdk.json``).
+    """
+    import yaml  # noqa: PLC0415
+
+    class StrictLoader(yaml.SafeLoader):
+        pass
+
+    StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+    StrictLoader.add_constructor("tag:yaml.org,2002:int", _integer)
+    return StrictLoader
 
 
-def _mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     """A mapping whose keys are each written once; keys merged in (``<<: *base``) may be overridden."""
     written: set[Any] = set()
     for key_node, _ in node.value:
@@ -52,14 +66,10 @@ def _mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     }
 
 
-def _integer(loader: _StrictLoader, node: yaml.ScalarNode) -> int:
+def _integer(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
     value = SourceInt(loader.construct_yaml_int(node))
     value.yaml_source = str(node.value)
     return value
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
-_StrictLoader.add_constructor("tag:yaml.org,2002:int", _integer)
 
 
 def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -76,7 +86,9 @@ def read_config_file(path: Path) -> object:
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".json":
         return json.loads(text, object_pairs_hook=_json_object)
+    import yaml  # noqa: PLC0415 - PyYAML only for a YAML file
+
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_strict_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
         raise ValueError(str(error)) from error
