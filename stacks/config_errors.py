@@ -73,10 +73,15 @@ def problems_of(error: ValidationError, root: type[BaseModel]) -> list[str]:
         loc = tuple(detail["loc"])
         if detail["type"] == _RULES:
             for where, text in detail["ctx"]["problems"]:
-                problems.append(f"{_join(loc, where)}: {text}")
+                problems.append(_line(_join(loc, where), text))
         else:
-            problems.append(f"{_join(loc)}: {_message(detail, loc, root)}")
+            problems.append(_line(_join(loc), _message(detail, loc, root)))
     return problems
+
+
+def _line(path: str, text: str) -> str:
+    """``path: text``; a problem of the whole config (no path) is its text alone."""
+    return f"{path}: {text}" if path else text
 
 
 def _join(loc: Sequence[int | str], suffix: str = "") -> str:

@@ -45,7 +45,7 @@ def test_empty_provider_section_takes_the_defaults() -> None:
 
 
 def test_nothing_to_build_is_an_error() -> None:
-    assert problems_of({}) == [": nothing to build; give a provider section, a consumers list, or both"]
+    assert problems_of({}) == ["nothing to build; give a provider section, a consumers list, or both"]
 
 
 @pytest.mark.parametrize(
