@@ -3,11 +3,21 @@
 
 The config comes from cdk.json (context key ``privatelink``) or from ``-c config=FILE``; the
 cdk-nag packs from ``-c compliance=all|none|<pack>,...`` (AwsSolutions without it).
+
+Run as a program, it keeps Python's cyclic garbage collector out of the imports. aws-cdk-lib's
+modules make about 120,000 objects that live as long as the process; the collector's passes over
+them while they load cost about 0.25 s of every synth (a full pass alone takes 0.1 s). So the
+collector is off while the modules load, ``gc.freeze()`` then sets what they made aside, and the
+collector runs as usual for everything the app builds.
 """
 
 from __future__ import annotations
 
+import gc
 import sys
+
+if __name__ == "__main__":
+    gc.disable()  # until the imports are done: see the module docstring
 
 from aws_cdk import App
 
@@ -34,4 +44,6 @@ def main(app: App | None = None) -> int:
 
 
 if __name__ == "__main__":
+    gc.freeze()
+    gc.enable()
     sys.exit(main())
