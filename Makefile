@@ -46,7 +46,7 @@ help:
 	@echo "make deploy STACK=ProviderStack [ARGS='--profile prod']   (also: destroy, diff)"
 	@echo "make cdk ARGS='bootstrap aws://111122223333/eu-west-1'    any other CDK CLI command"
 	@echo "make bench    benchmark the RDS target updater's runtime against moto, then bench-synth"
-	@echo "make bench-synth   cdk synth of the default app against a raw aws-cdk-lib app (budget 1.05x)"
+	@echo "make bench-synth   cdk synth of the default app vs the link written with L2s alone (budget 1.05x)"
 
 $(STAMPS):
 	@mkdir -p $@
