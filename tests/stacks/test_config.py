@@ -159,7 +159,7 @@ def test_reports_every_problem_at_once() -> None:
 
 
 def test_root_must_be_a_mapping() -> None:
-    assert problems_of(["provider"])[0] == ": expected a mapping, got a list"
+    assert problems_of(["provider"])[0] == "the config must be a mapping (provider, consumers), got a list"
 
 
 def test_existing_vpc_by_attributes() -> None:
