@@ -163,6 +163,7 @@ class ProviderStack(ConfiguredAzStack):
                 create_elb_endpoint=database.create_elb_endpoint,
                 encryption_key=self.encryption_key,
                 log_retention=self.log_retention,
+                removal_policy=self.removal_policy,
                 target_cidrs=config.target_cidrs,
                 mode=FollowMode(database.mode) if database.mode not in (None, "auto") else None,
                 database_identifier=database.identifier,

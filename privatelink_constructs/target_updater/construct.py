@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Required, TypedDict, Unpack, cast
 
 import jsii
-from aws_cdk import Annotations, ArnFormat, Duration, Fn, Names, Stack, Token
+from aws_cdk import Annotations, ArnFormat, Duration, Fn, Names, RemovalPolicy, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
@@ -218,6 +218,7 @@ class RdsTargetGroupUpdater(Construct):
         create_elb_endpoint: bool = False,
         encryption_key: kms.IKey | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
+        removal_policy: RemovalPolicy | None = None,
         mode: FollowMode | None = None,
         database_identifier: str | None = None,
         target_cidrs: Sequence[str] = (),
@@ -257,6 +258,9 @@ class RdsTargetGroupUpdater(Construct):
             them: other workloads there cannot use them. Needs ``vpc_subnets``. Defaults to none.
         :param encryption_key: KMS key for the log group. Defaults to a new key with rotation.
         :param log_retention: How long logs are kept. Defaults to three months.
+        :param removal_policy: What happens to the KMS key (when this construct makes one) and
+            the function's log group when they leave the stack. Defaults to keeping the key (a
+            deleted key makes whatever it encrypted unreadable) and deleting the log group.
         :param mode: Where the addresses come from. Defaults to the hostname's kind: cluster
             endpoint: ``RDS_CLUSTER_WRITER``; cluster-reader endpoint: ``RDS_CLUSTER_READERS``;
             instance endpoint: ``RDS_INSTANCE``; anything else: ``DNS``.
@@ -316,6 +320,7 @@ class RdsTargetGroupUpdater(Construct):
             failover_wait=failover_wait,
             key=encryption_key,
             log_retention=log_retention,
+            removal_policy=removal_policy,
             reserved=reserved_concurrent_executions,
         )
         self._add_permissions()
@@ -444,6 +449,7 @@ class RdsTargetGroupUpdater(Construct):
         failover_wait: Duration,
         key: kms.IKey | None,
         log_retention: logs.RetentionDays,
+        removal_policy: RemovalPolicy | None,
         reserved: int | None,
     ) -> None:
         self._timeout = Duration.seconds(int(failover_wait.to_seconds()) + 60)
@@ -455,8 +461,14 @@ class RdsTargetGroupUpdater(Construct):
             description="privatelink-cdk: keeps NLB IP target groups in step with a database",
             environment=environment,
             encryption_key=key
-            or create_encryption_key(self, "Key", description="privatelink-cdk target updater logs"),
+            or create_encryption_key(
+                self,
+                "Key",
+                description="privatelink-cdk target updater logs",
+                removal_policy=removal_policy or RemovalPolicy.RETAIN,
+            ),
             log_retention=log_retention,
+            log_removal_policy=removal_policy or RemovalPolicy.DESTROY,
             timeout=self._timeout,
             reserved_concurrent_executions=reserved,
             vpc=vpc if subnets is not None else None,

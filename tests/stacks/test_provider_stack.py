@@ -254,6 +254,22 @@ def test_removal_policy_destroy_leaves_nothing_behind() -> None:
     assert set(policies.values()) == {"Delete"}, policies
 
 
+def test_removal_policy_retain_keeps_every_key_and_log_group() -> None:
+    # The updater's log group is deleted by default; the config's choice must reach it too.
+    template = Template.from_stack(
+        provider_stack(
+            {"removal_policy": "retain", "notifications": {}, "database": {"hostname": "db.example.com"}}
+        )
+    )
+    policies = {
+        logical_id: resource.get("DeletionPolicy")
+        for logical_id, resource in template.to_json()["Resources"].items()
+        if resource["Type"] in ("AWS::KMS::Key", "AWS::Logs::LogGroup")
+    }
+    assert any(logical_id.startswith("TargetUpdater") for logical_id in policies)
+    assert set(policies.values()) == {"Retain"}, policies
+
+
 def test_log_retention_days_reaches_every_log_group() -> None:
     template = Template.from_stack(
         provider_stack({"log_retention_days": 1096, "database": {"hostname": "db.example.com"}})
