@@ -7,6 +7,7 @@ the runtime's real output, so the two cannot drift apart.
 from __future__ import annotations
 
 import datetime
+import json
 import socket
 import ssl
 import struct
@@ -29,6 +30,7 @@ from privatelink_constructs.endpoint_probe.runtime.plan import (
     addresses_to_try,
     judge_dns,
 )
+from tests.runtime.lambda_runtime import FakeContext, lambda_logging
 
 EMPTY = ProbeRequest(names=(), ports=())
 
@@ -205,6 +207,19 @@ class TestRun:
         assert result["dns"][0]["matches"] is True
         assert result["tcp"][0]["connected"] is True
         assert result["tls"] is None
+
+    def test_the_entry_point_logs_json_lines_with_the_request_id(
+        self, server: Server, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        monkeypatch.setenv("PROBE_PORTS", str(server.port))
+        monkeypatch.setenv("PROBE_NAMES", "127.0.0.1")
+        with lambda_logging("req-9"):
+            probe.handler({}, FakeContext(aws_request_id="req-9"))
+        lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        assert [line["message"] for line in lines] == ["invoked", "probed"]
+        assert all(line["requestId"] == "req-9" for line in lines)
+        assert lines[0]["ports"] == [server.port]
+        assert lines[1]["unreachable"] == []
 
     def test_the_entry_point_raises_on_a_bad_request(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("PROBE_PORTS", "5432")

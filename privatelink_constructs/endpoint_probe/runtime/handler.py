@@ -14,12 +14,11 @@ resolution or connection is a result, not an error.
 
 from __future__ import annotations
 
-import json
+import logging
 import os
 import socket
 import ssl
 import struct
-import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
@@ -37,9 +36,8 @@ Connector = Callable[[tuple[str, int], float], socket.socket]
 _POSTGRES_SSL_REQUEST = struct.pack("!II", 8, 80877103)
 
 
-def log(event: str, **fields: object) -> None:
-    """Write one JSON object per line to the function's log."""
-    sys.stdout.write(json.dumps({"event": event, **fields}, sort_keys=True, default=str) + "\n")
+LOGGER = logging.getLogger("privatelink_cdk.endpoint_probe")
+"""Written as JSON lines with the request ID by Lambda's JSON log format, as the other functions'."""
 
 
 def resolve(name: str) -> list[str]:
@@ -186,15 +184,20 @@ def run(
 def handler(event: Mapping[str, Any] | None, context: object) -> dict[str, Any]:
     """Lambda entry point."""
     request = ProbeRequest.from_event(event or {}, request_defaults_from_env())
-    log("invoked", names=list(request.names), ports=list(request.ports), tls=request.tls is not None)
+    LOGGER.info(
+        "invoked",
+        extra={"names": list(request.names), "ports": list(request.ports), "tls": request.tls is not None},
+    )
     result = run(request)
-    log(
+    tls = result["tls"]
+    LOGGER.info(
         "probed",
-        unresolved=[d["name"] for d in result["dns"] if d["error"]],
-        unexpected=[d["name"] for d in result["dns"] if d["unexpected"]],
-        unreachable=[f"{t['address']}:{t['port']}" for t in result["tcp"] if not t["connected"]],
-        tls=result["tls"]
-        and {"handshake": result["tls"]["handshake"], "verified": result["tls"]["verified"]},
-        milliseconds=result["milliseconds"],
+        extra={
+            "unresolved": [d["name"] for d in result["dns"] if d["error"]],
+            "unexpected": [d["name"] for d in result["dns"] if d["unexpected"]],
+            "unreachable": [f"{t['address']}:{t['port']}" for t in result["tcp"] if not t["connected"]],
+            "tls": tls and {"handshake": tls["handshake"], "verified": tls["verified"]},
+            "milliseconds": result["milliseconds"],
+        },
     )
     return result
