@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TypeVar
@@ -28,6 +28,7 @@ from constructs import Construct
 
 from . import _patterns
 from ._tokens import is_unresolved
+from .target_updater._hostname import ip_literal, parse_rds_hostname
 from .zones import is_zone_id, region_of_zone_id, zone_id_prefix
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "MAX_NLB_LISTENERS",
     "MAX_TEMPLATE_BYTES",
     "PARTITIONS",
+    "RDS_MODE_OF_KIND",
     "SECURITY_GROUP_RULES_QUOTA",
     "SERVICE_IP_ADDRESS_TYPES",
     "SERVICE_NAME_PREFIXES",
@@ -48,9 +50,11 @@ __all__ = [
     "check_choice",
     "check_choices",
     "check_cidrs",
+    "check_database_hostname",
     "check_dns_name",
     "check_egress_rules",
     "check_endpoint_ip_types",
+    "check_follow_mode",
     "check_health_check",
     "check_ip_address_types",
     "check_open_to_all",
@@ -65,6 +69,7 @@ __all__ = [
     "check_region",
     "check_region_partitions",
     "check_regions",
+    "check_registrable_cidrs",
     "check_security_group_rules",
     "check_service_name",
     "check_service_region",
@@ -1010,3 +1015,117 @@ def _source_identifier_message(identifier: object) -> str | None:
             f"write {identifier.lower()!r}"
         )
     return f"{identifier!r} is not an RDS identifier; expected {_RDS_IDENTIFIER_FORM}"
+
+
+# ---- the target updater's database ------------------------------------------------------------
+
+RDS_MODE_OF_KIND = {
+    "cluster": "rds-cluster-writer",
+    "cluster-ro": "rds-cluster-readers",
+    "instance": "rds-instance",
+}
+"""The updater's follow mode (``FollowMode`` value) for each kind of RDS endpoint it reads from RDS."""
+
+_ELB_OUTSIDE_RANGES = tuple(
+    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+)
+"""The IPv4 ranges ELB registers IP targets from outside the VPC (RFC 1918 and RFC 6598)."""
+
+
+def check_database_hostname(hostname: str, *, argument: str = "hostname") -> list[Problem]:
+    """A database's DNS name: not an IP address (an address never follows a failover), a real name."""
+    if is_unresolved(hostname):
+        return []
+    if ip_literal(hostname):
+        return [
+            Problem(
+                argument,
+                f"{hostname!r} is an IP address; give the database's DNS name "
+                "(an address never follows a failover)",
+            )
+        ]
+    problems = check_dns_name(hostname, argument=argument)
+    if not problems and hostname.rstrip(".").rsplit(".", 1)[-1].isdigit():
+        problems.append(Problem(argument, f"{hostname!r} is not a DNS name (its last label is a number)"))
+    return problems
+
+
+def _is_rds_identifier(identifier: str) -> bool:
+    return (
+        1 <= len(identifier) <= 63
+        and identifier[0].isalpha()
+        and all(c.isalnum() or c == "-" for c in identifier)
+        and "--" not in identifier
+        and not identifier.endswith("-")
+    )
+
+
+def check_follow_mode(
+    mode: str,
+    hostname: str,
+    identifier: str | None,
+    *,
+    shown: Callable[[str], str] = str,
+    mode_argument: str = "mode",
+    identifier_argument: str = "database_identifier",
+) -> list[Problem]:
+    """An RDS follow mode (a ``FollowMode`` value) against the hostname and identifier it reads.
+
+    ``identifier`` left out is the hostname's first label; ``shown`` names a mode in messages.
+    """
+    if mode == "dns":
+        return []
+    parsed = None if is_unresolved(hostname) else parse_rds_hostname(hostname)
+    identifier = identifier or (parsed.identifier if parsed else None)
+    problems = []
+    if identifier is None:
+        problems.append(
+            Problem(
+                identifier_argument,
+                f"required with mode {shown(mode)}: the hostname shows no RDS cluster or instance identifier",
+            )
+        )
+    elif not is_unresolved(identifier) and not _is_rds_identifier(identifier):
+        problems.append(
+            Problem(
+                identifier_argument,
+                f"{identifier!r} is not an RDS identifier; expected 1-63 letters, digits or hyphens, "
+                "starting with a letter",
+            )
+        )
+    expected = RDS_MODE_OF_KIND.get(parsed.kind) if parsed else None
+    if parsed is not None and expected != mode:
+        problems.append(
+            Problem(
+                mode_argument,
+                f"{shown(mode)} does not follow hostname {parsed.kind} endpoint {parsed.identifier!r}; "
+                f"use {shown(expected or 'dns')} or another hostname",
+            )
+        )
+    return problems
+
+
+def check_registrable_cidrs(cidrs: Sequence[str], *, argument: str = "target_cidrs") -> list[Problem]:
+    """Networks outside the VPC that ELB registers IP targets from; blocks ``check_cidrs`` refuses are its."""
+    flagged = {problem.index for problem in check_cidrs(cidrs, argument=argument, allow_broad=True)}
+    problems = []
+    for index, cidr in enumerate(cidrs):
+        if index in flagged or is_unresolved(cidr):
+            continue
+        network = ipaddress.ip_network(cidr, strict=False)
+        if network.version == 4 and not any(network.subnet_of(r) for r in _ELB_OUTSIDE_RANGES):  # type: ignore[arg-type]
+            problems.append(
+                Problem(
+                    argument,
+                    f"{cidr!r} is not inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10; "
+                    "ELB registers no other address outside the VPC",
+                    index,
+                )
+            )
+        elif network.is_link_local or network.is_loopback or network.is_multicast:
+            problems.append(
+                Problem(
+                    argument, f"{cidr!r} is link-local, loopback or multicast; ELB never targets it", index
+                )
+            )
+    return problems

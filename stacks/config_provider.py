@@ -99,15 +99,15 @@ class DatabaseConfig(Model):
     """Reserved concurrency for the function (runs never overlap without it: off by default)."""
 
     @model_validator(mode="after")
-    def _endpoint_needs_vpc(self) -> Self:
+    def _updater_rules(self) -> Self:
+        problems = rules.check_database_hostname(self.hostname)
+        if not problems and self.mode not in (None, "auto"):
+            problems += rules.check_follow_mode(self.mode, self.hostname, self.identifier)
         if self.create_elb_endpoint and not self.in_vpc:
-            raise_problems(
-                [
-                    Problem(
-                        "create_elb_endpoint", "the endpoint is for an updater in the VPC; set in_vpc: true"
-                    )
-                ]
+            problems.append(
+                Problem("create_elb_endpoint", "the endpoint is for an updater in the VPC; set in_vpc: true")
             )
+        raise_problems(problems, paths={"database_identifier": "identifier"})
         return self
 
 
@@ -183,6 +183,8 @@ class ProviderConfig(Model):
             *rules.check_cidrs(
                 self.target_cidrs, argument="target_cidrs", allow_broad=bool(self.allow_broad_cidrs)
             ),
+            # the updater registers addresses from these networks: ELB's rules for them
+            *(rules.check_registrable_cidrs(self.target_cidrs) if self.database is not None else []),
             *rules.check_egress_rules(
                 self.ports,
                 self.target_cidrs,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import ipaddress
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Required, TypedDict, Unpack, cast
@@ -40,10 +39,13 @@ from privatelink_constructs._nag import (
 from privatelink_constructs._network import closed_security_group
 from privatelink_constructs._tokens import is_unresolved
 from privatelink_constructs.rules import (
+    RDS_MODE_OF_KIND,
     Problem,
     check_cidrs,
-    check_dns_name,
+    check_database_hostname,
+    check_follow_mode,
     check_ports,
+    check_registrable_cidrs,
     check_source_identifiers,
     check_topic_arn,
     partition_of,
@@ -51,7 +53,7 @@ from privatelink_constructs.rules import (
 )
 from privatelink_constructs.template_size import enforce_template_size_limit
 
-from ._hostname import RdsHostname, ip_literal, parse_rds_hostname
+from ._hostname import RdsHostname, parse_rds_hostname
 
 if TYPE_CHECKING:
     from aws_cdk import aws_elasticloadbalancingv2 as elbv2
@@ -89,12 +91,9 @@ _ROLE_INLINE_POLICY_LIMIT = 10240
 _TARGET_GROUP_ARN_MAX = (
     len("arn:aws-us-gov:elasticloadbalancing:ap-southeast-7:123456789012:targetgroup/") + 32 + 17
 )
+
+
 # RFC 1918 and RFC 6598: the only addresses outside its VPC that ELB registers as IP targets.
-_ELB_OUTSIDE_RANGES = tuple(
-    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
-)
-
-
 class FollowMode(enum.Enum):
     """How the updater learns the database's addresses."""
 
@@ -108,11 +107,7 @@ class FollowMode(enum.Enum):
     """The hostname's settled DNS answer: RDS Proxy, custom endpoints, names outside RDS."""
 
 
-_MODE_OF_KIND = {
-    "cluster": FollowMode.RDS_CLUSTER_WRITER,
-    "cluster-ro": FollowMode.RDS_CLUSTER_READERS,
-    "instance": FollowMode.RDS_INSTANCE,
-}
+_MODE_OF_KIND = {kind: FollowMode(mode) for kind, mode in RDS_MODE_OF_KIND.items()}
 
 
 class UpdaterOptions(TypedDict, total=False):
@@ -287,11 +282,14 @@ class RdsTargetGroupUpdater(Construct):
         raise_if_problems(
             self,
             [
-                *_hostname_problems(hostname),
-                *_mode_problems(self.mode, parsed, self.database_identifier),
+                *check_database_hostname(hostname),
+                *check_follow_mode(
+                    self.mode.value, hostname, self.database_identifier, shown=lambda v: FollowMode(v).name
+                ),
                 *_count_problems(max_removals_per_run, reserved_concurrent_executions),
                 *_timing_problems(schedule, failover_wait),
-                *_target_cidr_problems(target_cidrs),
+                *check_cidrs(target_cidrs, argument="target_cidrs"),
+                *check_registrable_cidrs(target_cidrs),
                 *_placement_problems(create_elb_endpoint, vpc_subnets),
                 *_limit_problems(estimate, len(self._groups)),
                 *check_source_identifiers(source_identifiers),
@@ -870,64 +868,6 @@ def _target_groups(
     return groups
 
 
-def _hostname_problems(hostname: str) -> list[Problem]:
-    if is_unresolved(hostname):
-        return []
-    if ip_literal(hostname):
-        return [
-            Problem(
-                "hostname",
-                f"{hostname!r} is an IP address; give the database's DNS name "
-                "(an address never follows a failover)",
-            )
-        ]
-    problems = check_dns_name(hostname, argument="hostname")
-    if not problems and hostname.rstrip(".").rsplit(".", 1)[-1].isdigit():
-        problems.append(Problem("hostname", f"{hostname!r} is not a DNS name (its last label is a number)"))
-    return problems
-
-
-def _mode_problems(mode: FollowMode, parsed: RdsHostname | None, identifier: str | None) -> list[Problem]:
-    if mode is FollowMode.DNS:
-        return []
-    problems = []
-    if identifier is None:
-        problems.append(
-            Problem(
-                "database_identifier",
-                f"required with mode {mode.name}: the hostname shows no RDS cluster or instance identifier",
-            )
-        )
-    elif not is_unresolved(identifier) and not _is_rds_identifier(identifier):
-        problems.append(
-            Problem(
-                "database_identifier",
-                f"{identifier!r} is not an RDS identifier; expected 1-63 letters, digits or hyphens, "
-                "starting with a letter",
-            )
-        )
-    expected = _MODE_OF_KIND.get(parsed.kind) if parsed else None
-    if parsed is not None and expected is not mode:
-        problems.append(
-            Problem(
-                "mode",
-                f"{mode.name} does not follow hostname {parsed.kind} endpoint {parsed.identifier!r}; "
-                f"use {expected.name if expected else 'DNS'} or another hostname",
-            )
-        )
-    return problems
-
-
-def _is_rds_identifier(identifier: str) -> bool:
-    return (
-        1 <= len(identifier) <= 63
-        and identifier[0].isalpha()
-        and all(c.isalnum() or c == "-" for c in identifier)
-        and "--" not in identifier
-        and not identifier.endswith("-")
-    )
-
-
 def _count_problems(max_removals: int, reserved: int | None) -> list[Problem]:
     problems = []
     if isinstance(max_removals, bool) or not isinstance(max_removals, int):
@@ -959,33 +899,6 @@ def _timing_problems(schedule: Duration, failover_wait: Duration) -> list[Proble
         problems.append(
             Problem("failover_wait", f"{failover_wait.to_human_string()} is over the 5 minute maximum")
         )
-    return problems
-
-
-def _target_cidr_problems(target_cidrs: Sequence[str]) -> list[Problem]:
-    problems = check_cidrs(target_cidrs, argument="target_cidrs")
-    flagged = {problem.index for problem in problems}
-    for index, cidr in enumerate(target_cidrs):
-        if index in flagged or is_unresolved(cidr):
-            continue
-        network = ipaddress.ip_network(cidr, strict=False)
-        if network.version == 4 and not any(network.subnet_of(r) for r in _ELB_OUTSIDE_RANGES):  # type: ignore[arg-type]
-            problems.append(
-                Problem(
-                    "target_cidrs",
-                    f"{cidr!r} is not inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10; "
-                    "ELB registers no other address outside the VPC",
-                    index,
-                )
-            )
-        elif network.is_link_local or network.is_loopback or network.is_multicast:
-            problems.append(
-                Problem(
-                    "target_cidrs",
-                    f"{cidr!r} is link-local, loopback or multicast; ELB never targets it",
-                    index,
-                )
-            )
     return problems
 
 

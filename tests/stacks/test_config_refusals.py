@@ -397,3 +397,41 @@ class TestDuplicateKeys:
         path.write_text("provider:\n  <<: {ports: [1]}\n  <<: {ports: [2]}\n", encoding="utf-8")
         with pytest.raises(ConfigError, match=r"line 3: key '<<' appears twice in one mapping"):
             load_config(self.context({"config": str(path)}))
+
+
+@pytest.mark.parametrize(
+    ("provider", "problem"),
+    [
+        (
+            {"database": {"hostname": "10.0.0.1"}},
+            "provider.database.hostname: '10.0.0.1' is an IP address; give the database's DNS name "
+            "(an address never follows a failover)",
+        ),
+        (
+            {"database": {"hostname": "db.example.com", "mode": "rds-instance"}},
+            "provider.database.identifier: required with mode rds-instance: the hostname shows no RDS "
+            "cluster or instance identifier",
+        ),
+        (
+            {"database": {**DB, "mode": "rds-instance"}},
+            "provider.database.mode: rds-instance does not follow hostname cluster endpoint 'orders'; "
+            "use rds-cluster-writer or another hostname",
+        ),
+        (
+            {"target_cidrs": ["8.8.0.0/16"], "database": DB},
+            "provider.target_cidrs[0]: '8.8.0.0/16' is not inside 10.0.0.0/8, 172.16.0.0/12, "
+            "192.168.0.0/16 or 100.64.0.0/10; ELB registers no other address outside the VPC",
+        ),
+    ],
+    ids=["ip-hostname", "mode-without-identifier", "mode-against-hostname", "updater-cidr"],
+)
+def test_the_updaters_rules_answer_at_config_paths(provider: dict[str, Any], problem: str) -> None:
+    # Before, these passed the config and stopped the synth inside the construct with a traceback.
+    assert problems_of({"provider": provider}) == [problem]
+
+
+def test_an_explicit_mode_that_fits_the_hostname_passes() -> None:
+    config = parse_config({"provider": {"database": {**DB, "mode": "rds-cluster-writer"}}})
+    assert config.provider is not None
+    assert config.provider.database is not None
+    assert config.provider.database.mode == "rds-cluster-writer"
