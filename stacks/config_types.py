@@ -105,10 +105,6 @@ RuleQuota = Annotated[StrictInt, rule(lambda v: rules.check_range(v, argument=""
 Tags = Mapping[Text, StrictStr]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 def _vpc_cidr(cidr: str) -> list[Problem]:
     try:
         network = ipaddress.IPv4Network(cidr, strict=False)
