@@ -39,7 +39,7 @@ def _strict_loader() -> type[yaml.SafeLoader]:
 
     Made on first use: PyYAML is imported only when a YAML file is read (not for ``cdk.json``).
     """
-    import yaml  # noqa: PLC0415
+    import yaml  # noqa: PLC0415 - PyYAML only for a YAML file
 
     class StrictLoader(yaml.SafeLoader):
         pass

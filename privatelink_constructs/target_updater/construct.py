@@ -93,7 +93,6 @@ _TARGET_GROUP_ARN_MAX = (
 )
 
 
-# RFC 1918 and RFC 6598: the only addresses outside its VPC that ELB registers as IP targets.
 class FollowMode(enum.Enum):
     """How the updater learns the database's addresses."""
 
