@@ -239,10 +239,20 @@ def test_config_tags_are_stack_tags() -> None:
     assert stack.tags.tag_values() == {"team": "data", "cost-center": "42"}
 
 
-def test_removal_policy_destroy_leaves_nothing_behind() -> None:
+@pytest.mark.parametrize(
+    ("removal_policy", "deletion_policy"),
+    [("destroy", "Delete"), ("retain", "Retain")],
+    ids=["destroy-leaves-nothing", "retain-keeps-everything"],
+)
+def test_removal_policy_reaches_every_key_and_log_group(removal_policy: str, deletion_policy: str) -> None:
+    # The updater's log group included: by default it is deleted, whatever the config said.
     template = Template.from_stack(
         provider_stack(
-            {"removal_policy": "destroy", "notifications": {}, "database": {"hostname": "db.example.com"}}
+            {
+                "removal_policy": removal_policy,
+                "notifications": {},
+                "database": {"hostname": "db.example.com"},
+            }
         )
     )
     policies = {
@@ -251,23 +261,8 @@ def test_removal_policy_destroy_leaves_nothing_behind() -> None:
         if resource["Type"] in ("AWS::KMS::Key", "AWS::Logs::LogGroup")
     }
     assert len(policies) >= 3
-    assert set(policies.values()) == {"Delete"}, policies
-
-
-def test_removal_policy_retain_keeps_every_key_and_log_group() -> None:
-    # The updater's log group is deleted by default; the config's choice must reach it too.
-    template = Template.from_stack(
-        provider_stack(
-            {"removal_policy": "retain", "notifications": {}, "database": {"hostname": "db.example.com"}}
-        )
-    )
-    policies = {
-        logical_id: resource.get("DeletionPolicy")
-        for logical_id, resource in template.to_json()["Resources"].items()
-        if resource["Type"] in ("AWS::KMS::Key", "AWS::Logs::LogGroup")
-    }
     assert any(logical_id.startswith("TargetUpdater") for logical_id in policies)
-    assert set(policies.values()) == {"Retain"}, policies
+    assert set(policies.values()) == {deletion_policy}, policies
 
 
 def test_log_retention_days_reaches_every_log_group() -> None:
