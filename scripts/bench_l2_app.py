@@ -11,16 +11,21 @@ key per stack, the outputs, and cdk-nag's AwsSolutions pack with the stacks' fin
 
 No privatelink-cdk code: no config, no rules, no checks. The Lambda code is the library's own
 asset directories, so hashing and staging cost the same. ``scripts/bench_synth.py`` checks that
-each stack has the default app's resource types, type for type and count for count. It keeps
-the garbage collector out of its imports as ``app.py`` does, so the ratio measures what
-privatelink-cdk adds, not what ``app.py``'s start-up trick saves.
+each stack has the default app's resource types, type for type and count for count.
+
+    python scripts/bench_l2_app.py [--app-py-gc]
+
+Plain, it starts as a hand-written app does. With ``--app-py-gc`` it keeps the garbage collector
+out of its imports as ``app.py`` does, so that a comparison measures only the work
+privatelink-cdk adds, not what ``app.py``'s start-up saves.
 """
 
 from __future__ import annotations
 
 import gc
+import sys
 
-if __name__ == "__main__":
+if __name__ == "__main__" and "--app-py-gc" in sys.argv[1:]:
     gc.disable()  # as app.py does, until the imports are done
 
 from pathlib import Path
@@ -459,6 +464,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    gc.freeze()
-    gc.enable()
+    if not gc.isenabled():  # --app-py-gc: the imports are done
+        gc.freeze()
+        gc.enable()
     main()
