@@ -9,6 +9,7 @@ import pytest
 from aws_cdk import Environment, Stack, Token
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Template
 
 from tests.conftest import new_app, new_stack
 from tests.constructs.helpers import provider, zone
@@ -158,5 +159,10 @@ def test_accepts_partition_arns_and_allow_all(principals: list[str]) -> None:
 def test_accepts_access_logs_with_a_concrete_region() -> None:
     stack = Stack(new_app(), "Test", env=Environment(account="111122223333", region="eu-west-1"))
     bucket = s3.Bucket.from_bucket_name(stack, "Logs", "my-logs")
-    built = provider(stack, access_logs_bucket=bucket, access_logs_prefix="nlb")
-    assert built.load_balancer is not None
+    provider(stack, access_logs_bucket=bucket, access_logs_prefix="nlb")
+    balancers = Template.from_stack(stack).find_resources("AWS::ElasticLoadBalancingV2::LoadBalancer")
+    (balancer,) = balancers.values()
+    attributes = {a["Key"]: a["Value"] for a in balancer["Properties"]["LoadBalancerAttributes"]}
+    assert attributes["access_logs.s3.enabled"] == "true"
+    assert attributes["access_logs.s3.bucket"] == "my-logs"
+    assert attributes["access_logs.s3.prefix"] == "nlb"

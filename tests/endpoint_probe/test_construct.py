@@ -141,7 +141,8 @@ def test_without_an_endpoint_it_may_reach_the_vpc_on_the_ports() -> None:
     stack = Stack(new_app(), "Test")
     probe = EndpointProbe(stack, "Probe", vpc=imported_vpc(stack), ports=[5432])
     group = Template.from_stack(stack).find_resources("AWS::EC2::SecurityGroup")
-    egress = next(iter(group.values()))["Properties"]["SecurityGroupEgress"]
+    (logical_id,) = group
+    egress = group[logical_id]["Properties"]["SecurityGroupEgress"]
     assert {
         "CidrIp": VPC_CIDR,
         "Description": "To the endpoint on 5432",
@@ -149,7 +150,10 @@ def test_without_an_endpoint_it_may_reach_the_vpc_on_the_ports() -> None:
         "IpProtocol": "tcp",
         "ToPort": 5432,
     } in egress
-    assert isinstance(probe.connections, ec2.Connections)
+    # its connections are that group: a consumer allows the probe by it
+    assert [stack.resolve(g.security_group_id) for g in probe.connections.security_groups] == [
+        {"Fn::GetAtt": [logical_id, "GroupId"]}
+    ]
 
 
 def test_is_connectable_for_an_endpoint_built_elsewhere() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_cdk import App
 from aws_cdk.assertions import Match, Template
 from syrupy.assertion import SnapshotAssertion
 
@@ -237,6 +238,11 @@ def test_one_kms_key_serves_the_whole_stack(default_template: Template) -> None:
 def test_config_tags_are_stack_tags() -> None:
     stack = provider_stack({"tags": {"team": "data", "cost-center": "42"}})
     assert stack.tags.tag_values() == {"team": "data", "cost-center": "42"}
+    # and they reach the cloud assembly, from which the CLI tags the CloudFormation stack (and
+    # CloudFormation every resource in it that takes tags)
+    app = stack.node.root
+    assert isinstance(app, App)
+    assert app.synth().get_stack_artifact(stack.artifact_id).tags == {"team": "data", "cost-center": "42"}
 
 
 @pytest.mark.parametrize(
