@@ -25,8 +25,8 @@ from .rules import (
     check_peers,
     check_ports,
     check_private_zone,
-    check_range,
     check_region_partitions,
+    check_rule_quota,
     check_security_group_rules,
     check_service_name,
     check_service_region,
@@ -264,9 +264,7 @@ class ConsumerInterfaceEndpoint(Construct):
     def _peer_problems(self, peers: Sequence[ec2.IPeer]) -> list[Problem]:
         """CIDR peers as ``check_peers`` says; every peer on every port within the rule quota."""
         problems = check_peers(peers, argument="allowed_peers", allow_broad=self._allow_broad_cidrs)
-        quota_problems = check_range(
-            self._rule_quota, argument="security_group_rule_quota", low=1, whole=True
-        )
+        quota_problems = check_rule_quota(self._rule_quota)
         if quota_problems:
             return problems + quota_problems
         known = {**self._peers, **{peer.unique_id: peer_families(peer) for peer in peers}}

@@ -52,6 +52,7 @@ from .rules import (
     check_choice,
     check_choices,
     check_cidrs,
+    check_deregistration_delay,
     check_egress_rules,
     check_health_check,
     check_ip_address_types,
@@ -60,9 +61,9 @@ from .rules import (
     check_principal_partitions,
     check_principals,
     check_private_dns,
-    check_range,
     check_region_partitions,
     check_regions,
+    check_rule_quota,
     check_topic_arn,
     is_open_to_all,
     partition_of,
@@ -351,11 +352,8 @@ class ProviderEndpointService(Construct):
                 *_egress_rule_problems(
                     ports, health_check, health_checks, target_cidrs, quota=security_group_rule_quota
                 ),
-                *check_range(
-                    deregistration_delay.to_seconds() if deregistration_delay else None,
-                    argument="deregistration_delay",
-                    low=0,
-                    high=3600,
+                *check_deregistration_delay(
+                    deregistration_delay.to_seconds() if deregistration_delay else None
                 ),
                 *_access_logs_problems(access_logs_bucket, stack.region),
             ],
@@ -924,7 +922,7 @@ def _egress_rule_problems(
     quota: int,
 ) -> list[Problem]:
     """The NLB's egress rules, every target network on every service and health-check port."""
-    quota_problems = check_range(quota, argument="security_group_rule_quota", low=1, whole=True)
+    quota_problems = check_rule_quota(quota)
     if quota_problems:
         return quota_problems
     checks = [overrides.get(port, default or default_health_check()) for port in ports]

@@ -51,6 +51,7 @@ __all__ = [
     "check_choices",
     "check_cidrs",
     "check_database_hostname",
+    "check_deregistration_delay",
     "check_dns_name",
     "check_egress_rules",
     "check_endpoint_ip_types",
@@ -70,6 +71,7 @@ __all__ = [
     "check_region_partitions",
     "check_regions",
     "check_registrable_cidrs",
+    "check_rule_quota",
     "check_security_group_rules",
     "check_service_name",
     "check_service_region",
@@ -727,6 +729,18 @@ def check_range(
     if low <= value and (high is None or value <= high):
         return []
     return [Problem(argument, f"{value} is out of range ({allowed})")]
+
+
+def check_deregistration_delay(
+    seconds: float | None, *, argument: str = "deregistration_delay"
+) -> list[Problem]:
+    """ELB's deregistration delay of a target group, in seconds: 0 to 3600. None means the default."""
+    return check_range(seconds, argument=argument, low=0, high=3600)
+
+
+def check_rule_quota(quota: float | None, *, argument: str = "security_group_rule_quota") -> list[Problem]:
+    """An account's VPC quota of rules per security group: a whole number, at least 1."""
+    return check_range(quota, argument=argument, low=1, whole=True)
 
 
 _HEALTH_CHECK_PROTOCOLS = ("tcp", "http", "https")

@@ -137,7 +137,7 @@ class ProviderConfig(Model):
     cross_zone: StrictBool | None = None
     deletion_protection: StrictBool | None = None
     deregistration_delay_seconds: (
-        Annotated[StrictInt, rule(lambda v: rules.check_range(v, argument="", low=0, high=3600))] | None
+        Annotated[StrictInt, rule(lambda v: rules.check_deregistration_delay(v, argument=""))] | None
     ) = None
     connection_termination: StrictBool | None = None
     proxy_protocol_v2: StrictBool | None = None

@@ -100,7 +100,7 @@ TopicArn = Annotated[Text, rule(lambda v: rules.check_topic_arn(v, argument=""))
 SourceIdentifiers = Annotated[
     tuple[StrictStr, ...], rule(lambda v: rules.check_source_identifiers(v, argument=""))
 ]
-RuleQuota = Annotated[StrictInt, rule(lambda v: rules.check_range(v, argument="", low=1, whole=True))]
+RuleQuota = Annotated[StrictInt, rule(lambda v: rules.check_rule_quota(v, argument=""))]
 """The account's VPC quota of rules per security group (``security_group_rule_quota``)."""
 Tags = Mapping[Text, StrictStr]
 
