@@ -47,6 +47,7 @@ from .rules import (
     CONNECTION_EVENTS,
     SECURITY_GROUP_RULES_QUOTA,
     SERVICE_IP_ADDRESS_TYPES,
+    TARGET_TYPES,
     Problem,
     check_auto_accept_allowed,
     check_choice,
@@ -91,7 +92,6 @@ METRICS_NAMESPACE = "AWS/PrivateLinkServices"
 OPEN_TO_EVERY_ACCOUNT_WARNING = "@privatelink-cdk/provider:openToEveryAccount"
 """The warning on a service every AWS account may connect to without review (acknowledgeable)."""
 
-_TARGET_TYPES = (elbv2.TargetType.IP, elbv2.TargetType.INSTANCE, elbv2.TargetType.ALB)
 _TARGET_PARTITIONS = "@aws-cdk/core:target-partitions"
 
 
@@ -333,7 +333,7 @@ class ProviderEndpointService(Construct):
                     auto_accept_principals, argument="auto_accept_principals", allow_arns=False
                 ),
                 *_topic_problems(notification_topic, stack, subscribed=bool(auto_accept_principals)),
-                *check_choice(target_type, argument="target_type", allowed=_TARGET_TYPES),
+                *check_choice(target_type, argument="target_type", allowed=tuple(TARGET_TYPES.values())),
                 *_health_check_problems(ports, health_check, health_checks),
                 *check_regions(allowed_regions, argument="allowed_regions"),
                 *check_region_partitions(

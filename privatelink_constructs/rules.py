@@ -37,6 +37,7 @@ __all__ = [
     "CONNECTION_EVENTS",
     "ENDPOINT_DNS_RECORD_IP_TYPES",
     "ENDPOINT_IP_ADDRESS_TYPES",
+    "HEALTH_CHECK_PROTOCOLS",
     "MAX_NLB_LISTENERS",
     "MAX_TEMPLATE_BYTES",
     "PARTITIONS",
@@ -44,6 +45,7 @@ __all__ = [
     "SECURITY_GROUP_RULES_QUOTA",
     "SERVICE_IP_ADDRESS_TYPES",
     "SERVICE_NAME_PREFIXES",
+    "TARGET_TYPES",
     "Fix",
     "Problem",
     "check_auto_accept_allowed",
@@ -743,7 +745,19 @@ def check_rule_quota(quota: float | None, *, argument: str = "security_group_rul
     return check_range(quota, argument=argument, low=1, whole=True)
 
 
-_HEALTH_CHECK_PROTOCOLS = ("tcp", "http", "https")
+HEALTH_CHECK_PROTOCOLS: Mapping[str, elbv2.Protocol] = {
+    "tcp": elbv2.Protocol.TCP,
+    "http": elbv2.Protocol.HTTP,
+    "https": elbv2.Protocol.HTTPS,
+}
+"""The health-check protocols an NLB target group takes, by the name a config gives them."""
+
+TARGET_TYPES: Mapping[str, elbv2.TargetType] = {
+    "ip": elbv2.TargetType.IP,
+    "instance": elbv2.TargetType.INSTANCE,
+    "alb": elbv2.TargetType.ALB,
+}
+"""The target types an NLB target group takes, by the name a config gives them."""
 
 
 def check_health_check(
@@ -762,10 +776,8 @@ def check_health_check(
         return f"{argument}.{field}" if argument else field
 
     problems: list[Problem] = []
-    if protocol is not None and protocol not in _HEALTH_CHECK_PROTOCOLS:
-        problems.append(
-            Problem(at("protocol"), f"{protocol!r} is not one of {list(_HEALTH_CHECK_PROTOCOLS)}")
-        )
+    if protocol is not None and protocol not in HEALTH_CHECK_PROTOCOLS:
+        problems.append(Problem(at("protocol"), f"{protocol!r} is not one of {list(HEALTH_CHECK_PROTOCOLS)}"))
     if path is not None and protocol not in ("http", "https"):
         got = protocol or "the default, tcp"
         problems.append(Problem(at("path"), f"a path needs protocol http or https (got {got})"))

@@ -1,12 +1,15 @@
-"""The config's named choices and the CDK values they mean: each list exists once, here."""
+"""The app's own named choices and the CDK values they mean: each list exists once, here.
+
+The choices a construct also checks (health-check protocols, target types) are the library's:
+``privatelink_constructs.rules``.
+"""
 
 from __future__ import annotations
 
 from aws_cdk import RemovalPolicy
-from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_logs as logs
 
-__all__ = ["HEALTH_CHECK_PROTOCOLS", "LOG_RETENTIONS", "REMOVAL_POLICIES", "TARGET_TYPES"]
+__all__ = ["LOG_RETENTIONS", "REMOVAL_POLICIES"]
 
 LOG_RETENTIONS: dict[int, logs.RetentionDays] = {
     1: logs.RetentionDays.ONE_DAY,
@@ -33,16 +36,6 @@ LOG_RETENTIONS: dict[int, logs.RetentionDays] = {
     3653: logs.RetentionDays.TEN_YEARS,
 }
 """``log_retention_days`` values and the CloudWatch Logs retention each means: the only list."""
-
-TARGET_TYPES = {"ip": elbv2.TargetType.IP, "instance": elbv2.TargetType.INSTANCE, "alb": elbv2.TargetType.ALB}
-"""``target_type`` values."""
-
-HEALTH_CHECK_PROTOCOLS = {
-    "tcp": elbv2.Protocol.TCP,
-    "http": elbv2.Protocol.HTTP,
-    "https": elbv2.Protocol.HTTPS,
-}
-"""``health_check.protocol`` values."""
 
 REMOVAL_POLICIES = {"retain": RemovalPolicy.RETAIN, "destroy": RemovalPolicy.DESTROY}
 """``removal_policy`` values: what ``cdk destroy`` does with keys and log groups."""

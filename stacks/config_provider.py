@@ -10,7 +10,7 @@ from privatelink_constructs import rules
 from privatelink_constructs.rules import Problem
 from privatelink_constructs.target_updater import FollowMode
 
-from .choices import HEALTH_CHECK_PROTOCOLS, REMOVAL_POLICIES, TARGET_TYPES
+from .choices import REMOVAL_POLICIES
 from .config_errors import raise_problems
 from .config_types import (
     Cidrs,
@@ -34,7 +34,7 @@ __all__ = ["DatabaseConfig", "HealthCheckConfig", "HostedZoneConfig", "Notificat
 class HealthCheckConfig(Model):
     """The target groups' health check; each key left out keeps the construct's default."""
 
-    protocol: Annotated[Text, choice(HEALTH_CHECK_PROTOCOLS)] | None = None
+    protocol: Annotated[Text, choice(rules.HEALTH_CHECK_PROTOCOLS)] | None = None
     port: StrictInt | None = None
     """Defaults to the traffic port."""
     path: Text | None = None
@@ -119,7 +119,7 @@ class ProviderConfig(Model):
     vpc: VpcConfig = VpcConfig()
     tags: Tags = Field(default_factory=dict)
     ports: Annotated[tuple[StrictInt, ...], rule(lambda v: rules.check_ports(v, argument=""))] = (5432,)
-    target_type: Annotated[Text, choice(TARGET_TYPES)] | None = None
+    target_type: Annotated[Text, choice(rules.TARGET_TYPES)] | None = None
     allowed_principals: Annotated[Texts, rule(lambda v: rules.check_principals(v, argument=""))] = ()
     allow_all_principals: StrictBool | None = None
     acceptance_required: StrictBool | None = None

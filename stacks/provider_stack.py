@@ -15,9 +15,9 @@ from privatelink_constructs import (
     ProviderEndpointService,
     RdsTargetGroupUpdater,
     default_health_check,
+    rules,
 )
 
-from .choices import HEALTH_CHECK_PROTOCOLS, TARGET_TYPES
 from .common import ConfiguredAzStack, build_vpc, given, private_subnets
 from .compliance import acknowledge_deletion_protection, acknowledge_missing_alarm_topic
 
@@ -33,7 +33,7 @@ def health_check(config: HealthCheckConfig) -> elbv2.HealthCheck:
     """The ELB health check the config describes; keys left out keep the construct's defaults."""
     return default_health_check(
         **given(
-            protocol=HEALTH_CHECK_PROTOCOLS[config.protocol] if config.protocol else None,
+            protocol=rules.HEALTH_CHECK_PROTOCOLS[config.protocol] if config.protocol else None,
             port=str(config.port) if config.port is not None else None,
             path=config.path,
             interval=Duration.seconds(config.interval_seconds)
@@ -93,7 +93,7 @@ class ProviderStack(ConfiguredAzStack):
         return given(
             vpc=self.vpc,
             ports=config.ports,
-            target_type=TARGET_TYPES[config.target_type] if config.target_type else None,
+            target_type=rules.TARGET_TYPES[config.target_type] if config.target_type else None,
             allowed_principals=config.allowed_principals,
             allow_all_principals=config.allow_all_principals,
             acceptance_required=config.acceptance_required,
