@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from ._defaults import DEFAULT_LOG_RETENTION
     from ._function import NO_ALARM_TOPIC_WARNING, create_encryption_key
     from ._nag import acknowledge_findings, rule_ids
     from .connection_acceptor import ConnectionAcceptor
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONNECTION_EVENTS",
+    "DEFAULT_LOG_RETENTION",
     "NO_ALARM_TOPIC_WARNING",
     "RDS_EVENT_CATEGORIES",
     "ConnectionAcceptor",
@@ -43,6 +45,7 @@ __getattr__, __dir__ = lazy_exports(
     __name__,
     {
         "CONNECTION_EVENTS": ".rules",
+        "DEFAULT_LOG_RETENTION": "._defaults",
         "NO_ALARM_TOPIC_WARNING": "._function",
         "RDS_EVENT_CATEGORIES": ".target_updater.construct",
         "ConnectionAcceptor": ".connection_acceptor.construct",

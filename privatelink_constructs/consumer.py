@@ -15,6 +15,7 @@ from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_route53_targets as route53_targets
 from constructs import Construct
 
+from ._defaults import DEFAULT_LOG_RETENTION
 from ._network import closed_security_group, one_private_subnet_per_az, selected
 from .rules import (
     ENDPOINT_DNS_RECORD_IP_TYPES,
@@ -113,7 +114,7 @@ class ConsumerInterfaceEndpoint(Construct):
         service_availability_zone_ids: Sequence[str] = (),
         probe: bool = False,
         encryption_key: kms.IKey | None = None,
-        log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
+        log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
         removal_policy: RemovalPolicy | None = None,
     ) -> None:
         """Create the endpoint, its security group and, optionally, a private hosted zone and a probe.

@@ -30,6 +30,7 @@ from aws_cdk.region_info import RegionInfo
 from constructs import Construct, IValidation
 
 from . import _patterns
+from ._defaults import DEFAULT_LOG_RETENTION
 from ._function import acknowledge_inline_policy, create_encryption_key
 from ._nag import (
     AWS_SOLUTIONS,
@@ -216,7 +217,7 @@ class ProviderEndpointService(Construct):
         notification_topic: sns.ITopic | None = None,
         notification_events: Sequence[str] = CONNECTION_EVENTS,
         encryption_key: kms.IKey | None = None,
-        log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
+        log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
         removal_policy: RemovalPolicy | None = None,
         alarm_topic: sns.ITopic | None = None,
     ) -> None:

@@ -11,7 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from privatelink_constructs import create_encryption_key, zones
+from privatelink_constructs import DEFAULT_LOG_RETENTION, create_encryption_key, zones
 
 from .choices import LOG_RETENTIONS, REMOVAL_POLICIES
 from .compliance import acknowledge_vpc
@@ -66,7 +66,7 @@ class ConfiguredAzStack(Stack):
             self,
             "Key",
             description=f"privatelink-cdk {construct_id}: logs and notifications",
-            removal_policy=self.removal_policy or RemovalPolicy.RETAIN,
+            **given(removal_policy=self.removal_policy),
         )
 
     @property
@@ -117,7 +117,7 @@ def build_vpc(stack: ConfiguredAzStack, config: VpcConfig) -> ec2.IVpc:
     log_group = logs.LogGroup(
         stack,
         "FlowLogs",
-        retention=stack.log_retention or logs.RetentionDays.THREE_MONTHS,
+        retention=stack.log_retention or DEFAULT_LOG_RETENTION,
         encryption_key=stack.encryption_key,
         removal_policy=stack.removal_policy or RemovalPolicy.RETAIN,
     )

@@ -16,6 +16,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from privatelink_constructs._defaults import DEFAULT_LOG_RETENTION
 from privatelink_constructs._function import (
     acknowledge_inline_policy,
     alarm_on_any,
@@ -84,7 +85,7 @@ class ConnectionAcceptor(Construct):
         accounts: Sequence[str],
         notification_topic: sns.ITopic,
         encryption_key: kms.IKey,
-        log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
+        log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
         alarm_topic: sns.ITopic | None = None,
         sweep_schedule: Duration | None = None,
         removal_policy: RemovalPolicy | None = None,

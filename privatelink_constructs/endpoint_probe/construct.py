@@ -13,6 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from privatelink_constructs._defaults import DEFAULT_LOG_RETENTION
 from privatelink_constructs._function import create_encryption_key, python_function
 from privatelink_constructs._network import closed_security_group, one_private_subnet_per_az
 from privatelink_constructs._tokens import is_unresolved
@@ -60,7 +61,7 @@ class EndpointProbe(Construct):
         subnets: ec2.SubnetSelection | None = None,
         names: Sequence[str] = (),
         encryption_key: kms.IKey | None = None,
-        log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
+        log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
         removal_policy: RemovalPolicy | None = None,
         timeout: Duration | None = None,
     ) -> None:

@@ -20,6 +20,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from privatelink_constructs._defaults import DEFAULT_LOG_RETENTION
 from privatelink_constructs._function import (
     acknowledge_inline_policy,
     acknowledge_sse_sqs,
@@ -211,7 +212,7 @@ class RdsTargetGroupUpdater(Construct):
         vpc_subnets: ec2.SubnetSelection | None = None,
         create_elb_endpoint: bool = False,
         encryption_key: kms.IKey | None = None,
-        log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
+        log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
         removal_policy: RemovalPolicy | None = None,
         mode: FollowMode | None = None,
         database_identifier: str | None = None,
