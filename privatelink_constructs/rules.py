@@ -56,10 +56,13 @@ __all__ = [
     "check_deregistration_delay",
     "check_dns_name",
     "check_egress_rules",
+    "check_elb_endpoint_placement",
     "check_endpoint_ip_types",
+    "check_failover_wait",
     "check_follow_mode",
     "check_health_check",
     "check_ip_address_types",
+    "check_max_removals",
     "check_open_to_all",
     "check_owned_domain",
     "check_peers",
@@ -73,7 +76,9 @@ __all__ = [
     "check_region_partitions",
     "check_regions",
     "check_registrable_cidrs",
+    "check_reserved_concurrency",
     "check_rule_quota",
+    "check_schedule",
     "check_security_group_rules",
     "check_service_name",
     "check_service_region",
@@ -731,6 +736,69 @@ def check_range(
     if low <= value and (high is None or value <= high):
         return []
     return [Problem(argument, f"{value} is out of range ({allowed})")]
+
+
+_Shown = str | Callable[[], str] | None
+"""How a rule shows a value in its message: as written where it came from (``30 seconds``), or a
+function that says so, called only for a message (``duration.to_human_string``)."""
+
+
+def _shown(shown: _Shown, seconds: float) -> str:
+    if callable(shown):
+        return shown()
+    return shown or f"{seconds:g} seconds"
+
+
+def check_schedule(seconds: float | None, *, argument: str, shown: _Shown = None) -> list[Problem]:
+    """A schedule's rate: at least EventBridge's minimum of one minute. None means the default."""
+    if seconds is None or is_unresolved(seconds) or seconds >= 60:
+        return []
+    return [Problem(argument, f"{_shown(shown, seconds)} is below EventBridge's 1 minute minimum")]
+
+
+def check_failover_wait(
+    seconds: float | None, *, argument: str = "failover_wait", shown: _Shown = None
+) -> list[Problem]:
+    """How long the target updater waits out a failover before it reads the addresses: 0 to 5 minutes."""
+    if seconds is None or is_unresolved(seconds) or 0 <= seconds <= 300:
+        return []
+    written = _shown(shown, seconds)
+    if seconds < 0:
+        return [Problem(argument, f"{written} is negative; expected 0 to 5 minutes")]
+    return [Problem(argument, f"{written} is over the 5 minute maximum")]
+
+
+def check_max_removals(value: object, *, argument: str = "max_removals_per_run") -> list[Problem]:
+    """How many targets the updater may deregister in one run: a whole number, at least 1."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return [Problem(argument, f"{value!r} is not a whole number; expected 1 or more")]
+    if value < 1:
+        return [Problem(argument, f"{value} would stop every removal; expected 1 or more")]
+    return []
+
+
+def check_reserved_concurrency(
+    value: object, *, argument: str = "reserved_concurrent_executions"
+) -> list[Problem]:
+    """A function's reserved concurrency: None (the default) or a whole number, at least 1."""
+    if value is None or (not isinstance(value, bool) and isinstance(value, int) and value >= 1):
+        return []
+    return [
+        Problem(
+            argument,
+            f"{value!r} would stop every run; expected 1 or more, or None (the default: runs never "
+            "overlap without it)",
+        )
+    ]
+
+
+def check_elb_endpoint_placement(
+    create_elb_endpoint: bool, in_vpc: bool, *, remedy: str = "pass vpc_subnets"
+) -> list[Problem]:
+    """The updater's own API endpoints only serve an updater that runs in the VPC (``remedy``: how)."""
+    if create_elb_endpoint and not in_vpc:
+        return [Problem("create_elb_endpoint", f"the endpoints are for an updater in the VPC; {remedy}")]
+    return []
 
 
 def check_deregistration_delay(

@@ -76,13 +76,15 @@ class DatabaseConfig(Model):
     source_identifiers: SourceIdentifiers = ()
     """DB instance, cluster or proxy identifiers whose RDS events trigger an update (lower case)."""
     schedule_minutes: (
-        Annotated[StrictInt, rule(lambda v: rules.check_range(v, argument="", low=1))] | None
+        Annotated[StrictInt, rule(lambda v: rules.check_schedule(v * 60, argument="", shown=f"{v} minutes"))]
+        | None
     ) = None
     max_removals_per_run: (
-        Annotated[StrictInt, rule(lambda v: rules.check_range(v, argument="", low=1))] | None
+        Annotated[StrictInt, rule(lambda v: rules.check_max_removals(v, argument=""))] | None
     ) = None
     failover_wait_seconds: (
-        Annotated[StrictInt, rule(lambda v: rules.check_range(v, argument="", low=0, high=300))] | None
+        Annotated[StrictInt, rule(lambda v: rules.check_failover_wait(v, argument="", shown=f"{v} seconds"))]
+        | None
     ) = None
     in_vpc: StrictBool = False
     """Run the updater in the provider VPC's subnets (an RDS Proxy resolves only there)."""
@@ -94,7 +96,7 @@ class DatabaseConfig(Model):
     identifier: Text | None = None
     """The RDS cluster or instance identifier, when the hostname does not show it."""
     reserved_concurrency: (
-        Annotated[StrictInt, rule(lambda v: rules.check_range(v, argument="", low=1))] | None
+        Annotated[StrictInt, rule(lambda v: rules.check_reserved_concurrency(v, argument=""))] | None
     ) = None
     """Reserved concurrency for the function (runs never overlap without it: off by default)."""
 
@@ -103,10 +105,9 @@ class DatabaseConfig(Model):
         problems = rules.check_database_hostname(self.hostname)
         if not problems and self.mode not in (None, "auto"):
             problems += rules.check_follow_mode(self.mode, self.hostname, self.identifier)
-        if self.create_elb_endpoint and not self.in_vpc:
-            problems.append(
-                Problem("create_elb_endpoint", "the endpoint is for an updater in the VPC; set in_vpc: true")
-            )
+        problems += rules.check_elb_endpoint_placement(
+            self.create_elb_endpoint, self.in_vpc, remedy="set in_vpc: true"
+        )
         raise_problems(problems, paths={"database_identifier": "identifier"})
         return self
 

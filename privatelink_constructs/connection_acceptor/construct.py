@@ -29,6 +29,7 @@ from privatelink_constructs._tokens import is_unresolved
 from privatelink_constructs.rules import (
     Problem,
     check_principals,
+    check_schedule,
     check_topic_arn,
     partition_of,
     raise_if_problems,
@@ -264,11 +265,7 @@ def _argument_problems(accounts: Sequence[str], sweep_schedule: Duration) -> lis
     problems = check_principals(accounts, argument="accounts", allow_arns=False)
     if not accounts:
         problems.append(Problem("accounts", "at least one 12-digit account ID is required, got none"))
-    if sweep_schedule.to_seconds() < 60:
-        problems.append(
-            Problem(
-                "sweep_schedule",
-                f"{sweep_schedule.to_human_string()} is below EventBridge's 1 minute minimum",
-            )
-        )
+    problems += check_schedule(
+        sweep_schedule.to_seconds(), argument="sweep_schedule", shown=sweep_schedule.to_human_string
+    )
     return problems

@@ -44,9 +44,14 @@ from privatelink_constructs.rules import (
     Problem,
     check_cidrs,
     check_database_hostname,
+    check_elb_endpoint_placement,
+    check_failover_wait,
     check_follow_mode,
+    check_max_removals,
     check_ports,
     check_registrable_cidrs,
+    check_reserved_concurrency,
+    check_schedule,
     check_source_identifiers,
     check_topic_arn,
     partition_of,
@@ -286,11 +291,13 @@ class RdsTargetGroupUpdater(Construct):
                 *check_follow_mode(
                     self.mode.value, hostname, self.database_identifier, shown=lambda v: FollowMode(v).name
                 ),
-                *_count_problems(max_removals_per_run, reserved_concurrent_executions),
-                *_timing_problems(schedule, failover_wait),
+                *check_max_removals(max_removals_per_run),
+                *check_reserved_concurrency(reserved_concurrent_executions),
+                *check_schedule(schedule.to_seconds(), argument="schedule", shown=schedule.to_human_string),
+                *check_failover_wait(failover_wait.to_seconds(), shown=failover_wait.to_human_string),
                 *check_cidrs(target_cidrs, argument="target_cidrs"),
                 *check_registrable_cidrs(target_cidrs),
-                *_placement_problems(create_elb_endpoint, vpc_subnets),
+                *check_elb_endpoint_placement(create_elb_endpoint, in_vpc=vpc_subnets is not None),
                 *_limit_problems(estimate, len(self._groups)),
                 *check_source_identifiers(source_identifiers),
                 *(
@@ -866,46 +873,6 @@ def _target_groups(
         )
     raise_if_problems(scope, problems)
     return groups
-
-
-def _count_problems(max_removals: int, reserved: int | None) -> list[Problem]:
-    problems = []
-    if isinstance(max_removals, bool) or not isinstance(max_removals, int):
-        problems.append(
-            Problem("max_removals_per_run", f"{max_removals!r} is not a whole number; expected 1 or more")
-        )
-    elif max_removals < 1:
-        problems.append(
-            Problem("max_removals_per_run", f"{max_removals} would stop every removal; expected 1 or more")
-        )
-    if reserved is not None and (isinstance(reserved, bool) or not isinstance(reserved, int) or reserved < 1):
-        problems.append(
-            Problem(
-                "reserved_concurrent_executions",
-                f"{reserved!r} would stop every run; expected 1 or more, or None (the default: runs "
-                "never overlap without it)",
-            )
-        )
-    return problems
-
-
-def _timing_problems(schedule: Duration, failover_wait: Duration) -> list[Problem]:
-    problems = []
-    if not is_unresolved(schedule.to_seconds()) and schedule.to_seconds() < 60:
-        problems.append(
-            Problem("schedule", f"{schedule.to_human_string()} is below EventBridge's 1 minute minimum")
-        )
-    if failover_wait.to_seconds() > 300:
-        problems.append(
-            Problem("failover_wait", f"{failover_wait.to_human_string()} is over the 5 minute maximum")
-        )
-    return problems
-
-
-def _placement_problems(create_elb_endpoint: bool, vpc_subnets: ec2.SubnetSelection | None) -> list[Problem]:
-    if create_elb_endpoint and vpc_subnets is None:
-        return [Problem("create_elb_endpoint", "needs vpc_subnets (the function runs outside the VPC)")]
-    return []
 
 
 def _limit_problems(environment_bytes: int, groups: int) -> list[Problem]:

@@ -82,6 +82,35 @@ class TestNumbers:
     def test_refuses_what_is_no_count(self, value: object, message: str) -> None:
         assert messages(rules.check_range(value, argument="n", low=1, whole=True)) == [message]  # type: ignore[arg-type]
 
+    def test_the_updaters_counts_and_timings(self) -> None:
+        assert messages(rules.check_max_removals(0)) == [
+            "max_removals_per_run: 0 would stop every removal; expected 1 or more"
+        ]
+        assert messages(rules.check_max_removals(True)) == [
+            "max_removals_per_run: True is not a whole number; expected 1 or more"
+        ]
+        assert rules.check_max_removals(1) == []
+        assert rules.check_reserved_concurrency(None) == rules.check_reserved_concurrency(1) == []
+        assert messages(rules.check_reserved_concurrency(False))[0].startswith(
+            "reserved_concurrent_executions: False would stop every run"
+        )
+        assert rules.check_schedule(60, argument="s") == rules.check_failover_wait(300) == []
+        assert messages(rules.check_schedule(59, argument="s")) == [
+            "s: 59 seconds is below EventBridge's 1 minute minimum"
+        ]
+        assert messages(rules.check_failover_wait(301, shown="5 minutes 1 second")) == [
+            "failover_wait: 5 minutes 1 second is over the 5 minute maximum"
+        ]
+
+    def test_a_shown_function_is_called_only_for_a_message(self) -> None:
+        def shown() -> str:
+            raise AssertionError("called without a problem to report")
+
+        assert rules.check_schedule(120, argument="s", shown=shown) == []
+        assert messages(rules.check_schedule(30, argument="s", shown=lambda: "half a minute")) == [
+            "s: half a minute is below EventBridge's 1 minute minimum"
+        ]
+
     def test_fractions_pass_where_they_may(self) -> None:
         assert rules.check_range(2.5, argument="n", low=1) == []
 

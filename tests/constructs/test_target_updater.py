@@ -686,7 +686,10 @@ class TestLimits:
         ({"hostname": "10.40.1.10"}, "hostname: '10.40.1.10' is an IP address"),
         ({"hostname": "2001:db8::1"}, "hostname: '2001:db8::1' is an IP address"),
         ({"max_removals_per_run": 0}, "max_removals_per_run: 0 would stop every removal; expected 1 or more"),
-        ({"create_elb_endpoint": True}, "create_elb_endpoint: needs vpc_subnets"),
+        (
+            {"create_elb_endpoint": True},
+            "create_elb_endpoint: the endpoints are for an updater in the VPC; pass vpc_subnets",
+        ),
         ({"schedule": Duration.seconds(30)}, "schedule: 30 seconds is below EventBridge's 1 minute minimum"),
         ({"failover_wait": Duration.minutes(10)}, "failover_wait: 10 minutes is over the 5 minute maximum"),
         ({"target_groups": {}}, "target_groups: at least one target group is required, got none"),

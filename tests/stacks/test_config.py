@@ -123,12 +123,28 @@ def test_nothing_to_build_is_an_error() -> None:
         ({"database": {}}, "provider.database.hostname: required, but missing"),
         (
             {"database": {"hostname": "db.example.com", "create_elb_endpoint": True}},
-            "provider.database.create_elb_endpoint: the endpoint is for an updater in the VPC; "
+            "provider.database.create_elb_endpoint: the endpoints are for an updater in the VPC; "
             "set in_vpc: true",
         ),
         (
             {"database": {"hostname": "db.example.com", "failover_wait_seconds": 600}},
-            "provider.database.failover_wait_seconds: 600 is out of range (0-300)",
+            "provider.database.failover_wait_seconds: 600 seconds is over the 5 minute maximum",
+        ),
+        (
+            {"database": {"hostname": "db.example.com", "failover_wait_seconds": -1}},
+            "provider.database.failover_wait_seconds: -1 seconds is negative; expected 0 to 5 minutes",
+        ),
+        (
+            {"database": {"hostname": "db.example.com", "schedule_minutes": 0}},
+            "provider.database.schedule_minutes: 0 minutes is below EventBridge's 1 minute minimum",
+        ),
+        (
+            {"database": {"hostname": "db.example.com", "max_removals_per_run": 0}},
+            "provider.database.max_removals_per_run: 0 would stop every removal; expected 1 or more",
+        ),
+        (
+            {"database": {"hostname": "db.example.com", "reserved_concurrency": 0}},
+            "provider.database.reserved_concurrency: 0 would stop every run; expected 1 or more",
         ),
         (
             {"database": {"hostname": "db.example.com"}, "alarm_topic_arn": "ops"},
