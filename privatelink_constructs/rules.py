@@ -643,7 +643,7 @@ def rule_families(source: str) -> tuple[str, ...]:
     return ("IPv4", "IPv6")
 
 
-def check_security_group_rules(
+def check_security_group_rules(  # noqa: PLR0913 - keyword-only: the quota and the words of the message
     sources: Sequence[Sequence[str]],
     *,
     ports: int,
@@ -828,7 +828,7 @@ TARGET_TYPES: Mapping[str, elbv2.TargetType] = {
 """The target types an NLB target group takes, by the name a config gives them."""
 
 
-def check_health_check(
+def check_health_check(  # noqa: PLR0913 - keyword-only: one per field of a health check
     *,
     argument: str,
     protocol: str | None = None,
@@ -1154,7 +1154,7 @@ def _is_rds_identifier(identifier: str) -> bool:
     )
 
 
-def check_follow_mode(
+def check_follow_mode(  # noqa: PLR0913 - keyword-only: how the caller names its arguments
     mode: str,
     hostname: str,
     identifier: str | None,

@@ -1001,7 +1001,7 @@ def _n(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def _text(x: float, y: float, text: str, size: float, fill: str, *, bold: bool = False) -> str:
+def _text(x: float, y: float, text: str, size: float, fill: str, *, bold: bool = False) -> str:  # noqa: PLR0913 - one SVG text element: position, text, size, colour
     weight = ' font-weight="bold"' if bold else ""
     return f'<text x="{_n(x)}" y="{_n(y)}" font-size="{_n(size)}"{weight} fill="{fill}">{escape(text)}</text>'
 

@@ -60,7 +60,7 @@ def _usage(message: str) -> UsageError:
     return UsageError(message)
 
 
-def _open_side(
+def _open_side(  # noqa: PLR0913 - one side's lookup: where to look, how to print, both from the command line
     factory: ClientsFactory,
     *,
     stack_name: str | None,

@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(
+def main(  # noqa: PLR0913 - keyword-only seams for tests: clients, resolver, clock, streams
     argv: Sequence[str] | None = None,
     *,
     clients: Callable[[str | None, str | None], Clients] | None = None,

@@ -443,7 +443,7 @@ def sqs_event(*bodies: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def invoke(
+def invoke(  # noqa: PLR0913 - keyword-only seams: resolver, clock, warm state, context
     event: object,
     env: dict[str, str],
     *,
