@@ -70,6 +70,7 @@ __all__ = [
     "check_principal_partitions",
     "check_principals",
     "check_private_dns",
+    "check_private_dns_offered",
     "check_private_zone",
     "check_range",
     "check_region",
@@ -81,6 +82,7 @@ __all__ = [
     "check_schedule",
     "check_security_group_rules",
     "check_service_name",
+    "check_service_ports",
     "check_service_region",
     "check_source_identifiers",
     "check_template_size",
@@ -883,6 +885,40 @@ def check_zone_ids(zone_ids: Sequence[str], *, argument: str, region: str | None
             )
         )
     return problems
+
+
+def check_service_ports(
+    ports: Sequence[int], service_ports: Sequence[int], *, service: str, argument: str = "ports"
+) -> list[Problem]:
+    """A consumer's ports are ports of its service (``service`` names it); fewer are fine."""
+    unknown = sorted(set(ports) - set(service_ports))
+    if not unknown:
+        return []
+    return [Problem(argument, f"{unknown} are not ports of {service} ({list(service_ports)})")]
+
+
+def check_private_dns_offered(  # noqa: PLR0913 - keyword-only: the name, its state, the message's words
+    enabled: bool | None,
+    *,
+    service: str,
+    name: str | None,
+    usable: bool,
+    remedy: str,
+    state: str | None = None,
+    argument: str = "private_dns_enabled",
+) -> list[Problem]:
+    """A consumer may turn private DNS on only when its service has a private DNS name to use.
+
+    ``usable``: the name is there and verified (as far as the caller can know); ``state`` is the
+    name's verification state when it is not; ``remedy`` says what to do instead.
+    """
+    if not enabled or usable:
+        return []
+    if name is None:
+        why = "has no private DNS name"
+    else:
+        why = f"has the private DNS name {name!r}, {state or 'not verified'}, not verified"
+    return [Problem(argument, f"true, but {service} {why}: CloudFormation would fail the endpoint; {remedy}")]
 
 
 def check_zone_overlap(

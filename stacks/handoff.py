@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from privatelink_constructs import rules
 from privatelink_constructs.cli.handoff import Handoff, HandoffError, read_handoff
 from privatelink_constructs.rules import Problem
 from privatelink_constructs.zones import region_of_zone_id
@@ -117,10 +118,9 @@ def _service_name(config: ConsumerConfig, handoff: Handoff, source: str) -> Prob
 
 
 def _ports(config: ConsumerConfig, handoff: Handoff, source: str) -> Problem | None:
-    unknown = sorted(set(config.ports) - set(handoff.ports))
-    if not unknown:
-        return None
-    return Problem("ports", f"{unknown} are not ports of the service in {source} ({list(handoff.ports)})")
+    return next(
+        iter(rules.check_service_ports(config.ports, handoff.ports, service=f"the service in {source}")), None
+    )
 
 
 def _zones(config: ConsumerConfig, handoff: Handoff, source: str) -> Problem | None:
@@ -171,19 +171,16 @@ def _zone_region(config: ConsumerConfig, handoff: Handoff, source: str) -> Probl
 
 
 def _private_dns(config: ConsumerConfig, handoff: Handoff, source: str) -> Problem | None:
-    if not config.private_dns_enabled or handoff.private_dns_usable:
-        return None
-    if handoff.private_dns_name is None:
-        why = "has no private DNS name"
-    else:
-        state = handoff.private_dns_state or "not verified"
-        why = f"has the private DNS name {handoff.private_dns_name!r}, {state}, not verified"
-    return Problem(
-        "private_dns_enabled",
-        f"true, but the service in {source} {why}: CloudFormation would fail the endpoint; leave "
-        "private_dns_enabled out (the handoff's names to alias go into a private hosted zone), or "
-        "hand over again once the name is verified",
+    found = rules.check_private_dns_offered(
+        config.private_dns_enabled,
+        service=f"the service in {source}",
+        name=handoff.private_dns_name,
+        usable=handoff.private_dns_usable,
+        state=handoff.private_dns_state,
+        remedy="leave private_dns_enabled out (the handoff's names to alias go into a private hosted "
+        "zone), or hand over again once the name is verified",
     )
+    return next(iter(found), None)
 
 
 def _names_to_alias(config: ConsumerConfig, handoff: Handoff, source: str) -> Problem | None:

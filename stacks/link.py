@@ -108,27 +108,23 @@ def _link_problems(config: AppConfig, consumer: ConsumerConfig, where: str) -> l
                 "(a cross-stack reference works within one account and region)",
             )
         )
-    unknown = sorted(set(consumer.ports) - set(provider.ports))
-    if unknown:
-        found.append(
-            Problem(
-                f"{where}.ports", f"{unknown} are not ports of this app's provider {list(provider.ports)}"
-            )
-        )
+    found += rules.check_service_ports(
+        consumer.ports, provider.ports, service="this app's provider", argument=f"{where}.ports"
+    )
     found += rules.check_zone_overlap(
         consumer.vpc.availability_zone_ids,
         provider.vpc.availability_zone_ids,
         argument=f"{where}.vpc.availability_zone_ids",
         service_argument="provider.vpc.availability_zone_ids",
     )
-    if consumer.private_dns_enabled and provider.private_dns_name is None:
-        found.append(
-            Problem(
-                f"{where}.private_dns_enabled",
-                "this app's provider has no private_dns_name, so CloudFormation would fail the endpoint; "
-                "set provider.private_dns_name or use private_hosted_zone",
-            )
-        )
+    found += rules.check_private_dns_offered(
+        consumer.private_dns_enabled,
+        service="this app's provider",
+        name=provider.private_dns_name,
+        usable=provider.private_dns_name is not None,
+        remedy="set provider.private_dns_name, or use private_hosted_zone",
+        argument=f"{where}.private_dns_enabled",
+    )
     return found
 
 

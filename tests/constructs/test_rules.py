@@ -102,6 +102,27 @@ class TestNumbers:
             "failover_wait: 5 minutes 1 second is over the 5 minute maximum"
         ]
 
+    def test_a_consumer_fits_its_service(self) -> None:
+        assert rules.check_service_ports([5432], [5432, 6432], service="s") == []
+        assert messages(rules.check_service_ports([5432, 3306, 1], [5432], service="the service")) == [
+            "ports: [1, 3306] are not ports of the service ([5432])"
+        ]
+        offered = {"service": "the service", "remedy": "do this"}
+        assert rules.check_private_dns_offered(None, name=None, usable=False, **offered) == []
+        assert rules.check_private_dns_offered(True, name="db.example.com", usable=True, **offered) == []
+        assert messages(rules.check_private_dns_offered(True, name=None, usable=False, **offered)) == [
+            "private_dns_enabled: true, but the service has no private DNS name: CloudFormation would "
+            "fail the endpoint; do this"
+        ]
+        assert messages(
+            rules.check_private_dns_offered(
+                True, name="db.example.com", usable=False, state="failed", **offered
+            )
+        ) == [
+            "private_dns_enabled: true, but the service has the private DNS name 'db.example.com', "
+            "failed, not verified: CloudFormation would fail the endpoint; do this"
+        ]
+
     def test_a_shown_function_is_called_only_for_a_message(self) -> None:
         def shown() -> str:
             raise AssertionError("called without a problem to report")

@@ -294,13 +294,14 @@ def test_reports_consumer_problem_with_its_path(consumer: dict[str, Any], proble
 
 def test_linked_consumer_ports_must_be_the_providers() -> None:
     problems = problems_of({"provider": {"ports": [5432]}, "consumers": [{"ports": [5432, 3306]}]})
-    assert problems == ["consumers[0].ports: [3306] are not ports of this app's provider [5432]"]
+    assert problems == ["consumers[0].ports: [3306] are not ports of this app's provider ([5432])"]
 
 
 def test_linked_consumer_private_dns_needs_the_providers_name() -> None:
     problems = problems_of({"provider": {}, "consumers": [{"private_dns_enabled": True}]})
     assert problems[0].startswith(
-        "consumers[0].private_dns_enabled: this app's provider has no private_dns_name"
+        "consumers[0].private_dns_enabled: true, but this app's provider has no private DNS name: "
+        "CloudFormation would fail the endpoint; set provider.private_dns_name, or use private_hosted_zone"
     )
     config = parse_config(
         {
