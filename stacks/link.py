@@ -12,7 +12,10 @@ Linking means four things, all decided here:
   requests automatically (unless ``provider.auto_accept_linked_consumers`` is false), and the
   consumer deploys second.
 
-A second way to connect (a handoff file from another app, say) is another branch here.
+The other way to connect, a handoff file from another app (``from_handoff``), is
+``stacks/handoff.py``: it fills the consumer's config from the file and checks the rest against it.
+The rules a consumer and its service must both keep are the library's, used by both modes
+(``rules.check_service_ports``, ``rules.check_private_dns_offered``, ``rules.check_zone_overlap``).
 """
 
 from __future__ import annotations
