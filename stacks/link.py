@@ -14,8 +14,8 @@ Linking means four things, all decided here:
 
 The other way to connect, a handoff file from another app (``from_handoff``), is
 ``stacks/handoff.py``: it fills the consumer's config from the file and checks the rest against it.
-The rules a consumer and its service must both keep are the library's, used by both modes
-(``rules.check_service_ports``, ``rules.check_private_dns_offered``, ``rules.check_zone_overlap``).
+The rules on a consumer and its service that both modes need are the library's, used by both
+(``rules.check_service_ports``, ``rules.check_private_dns_offered``).
 """
 
 from __future__ import annotations
