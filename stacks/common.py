@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import inspect
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Acknowledgment, Annotations, Aspects, Environment, RemovalPolicy, Stack, Validations
@@ -17,9 +18,11 @@ from .choices import LOG_RETENTIONS, REMOVAL_POLICIES
 from .compliance import acknowledge_vpc
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from .config import EnvConfig, VpcConfig
 
-__all__ = ["ConfiguredAzStack", "build_vpc", "environment", "given", "private_subnets"]
+__all__ = ["ConfiguredAzStack", "arguments_from", "build_vpc", "environment", "given", "private_subnets"]
 
 
 def environment(env: EnvConfig) -> Environment | None:
@@ -32,6 +35,20 @@ def environment(env: EnvConfig) -> Environment | None:
 def given(**arguments: object) -> dict[str, Any]:
     """The keyword arguments that have a value: the rest keep the construct's own default."""
     return {name: value for name, value in arguments.items() if value is not None}
+
+
+def arguments_from(config: BaseModel, construct: Callable[..., object], **made: object) -> dict[str, Any]:
+    """A construct's keyword arguments from a config section: ``made`` and the fields it takes as they are.
+
+    Every field named as one of ``construct``'s arguments goes to it unchanged; ``made`` holds what
+    the stack makes itself (converted values, resources, renamed fields) and wins over a field of
+    the same name. A value left out (None) keeps the construct's own default. So an option the
+    construct takes as the config holds it needs no line in the stack: a rule, a model field named
+    as the argument, and the argument.
+    """
+    parameters = inspect.signature(construct).parameters
+    fields = {name: getattr(config, name) for name in type(config).model_fields if name in parameters}
+    return given(**{**fields, **made})
 
 
 class ConfiguredAzStack(Stack):

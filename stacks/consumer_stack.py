@@ -11,7 +11,7 @@ from constructs import Construct
 
 from privatelink_constructs import ConsumerInterfaceEndpoint
 
-from .common import ConfiguredAzStack, build_vpc, given
+from .common import ConfiguredAzStack, arguments_from, build_vpc
 
 if TYPE_CHECKING:
     from .config import ConsumerConfig, PeerConfig
@@ -64,21 +64,15 @@ class ConsumerStack(ConfiguredAzStack):
         self.endpoint = ConsumerInterfaceEndpoint(
             self,
             "Consumer",
-            **given(
+            **arguments_from(
+                config,
+                ConsumerInterfaceEndpoint.__init__,
                 vpc=self.vpc,
                 service_name=name,
-                ports=config.ports,
                 allowed_peers=[self._peer(index, peer) for index, peer in enumerate(config.allowed_peers)],
-                allow_broad_cidrs=config.allow_broad_cidrs,
-                security_group_rule_quota=config.security_group_rule_quota,
-                private_dns_enabled=config.private_dns_enabled,
                 private_hosted_zone_name=zone.name if zone else None,
                 record_names=zone.records if zone else None,
-                service_region=config.service_region,
-                ip_address_type=config.ip_address_type,
-                dns_record_ip_type=config.dns_record_ip_type,
                 service_availability_zone_ids=service_zone_ids or config.service_availability_zone_ids,
-                probe=config.probe,
                 encryption_key=self.encryption_key,
                 log_retention=self.log_retention,
                 removal_policy=self.removal_policy,

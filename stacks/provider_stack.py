@@ -18,7 +18,7 @@ from privatelink_constructs import (
     rules,
 )
 
-from .common import ConfiguredAzStack, build_vpc, given, private_subnets
+from .common import ConfiguredAzStack, arguments_from, build_vpc, given, private_subnets
 from .compliance import acknowledge_deletion_protection, acknowledge_missing_alarm_topic
 
 if TYPE_CHECKING:
@@ -87,40 +87,22 @@ class ProviderStack(ConfiguredAzStack):
         self._outputs()
 
     def _arguments(self, config: ProviderConfig) -> dict[str, Any]:
-        """The construct's keyword arguments: every config value that was given, as CDK values."""
+        """The construct's keyword arguments: the config's own fields, and what the stack makes."""
         zone = config.public_hosted_zone
         notifications = config.notifications
-        return given(
+        return arguments_from(
+            config,
+            ProviderEndpointService.__init__,
             vpc=self.vpc,
-            ports=config.ports,
             target_type=rules.TARGET_TYPES[config.target_type] if config.target_type else None,
-            allowed_principals=config.allowed_principals,
-            allow_all_principals=config.allow_all_principals,
-            acceptance_required=config.acceptance_required,
-            allow_all_principals_without_acceptance=config.allow_all_principals_without_acceptance,
-            auto_accept_principals=config.auto_accept_principals,
-            allowed_regions=config.allowed_regions,
-            supported_ip_address_types=config.supported_ip_address_types,
             ip_address_type=elbv2.IpAddressType.DUAL_STACK if config.dualstack else None,
             cross_zone_enabled=config.cross_zone,
-            deletion_protection=config.deletion_protection,
             deregistration_delay=(
                 Duration.seconds(config.deregistration_delay_seconds)
                 if config.deregistration_delay_seconds is not None
                 else None
             ),
-            connection_termination=config.connection_termination,
-            proxy_protocol_v2=config.proxy_protocol_v2,
-            preserve_client_ip=config.preserve_client_ip,
-            enforce_security_group_inbound_rules_on_private_link_traffic=(
-                config.enforce_security_group_inbound_rules_on_private_link_traffic
-            ),
-            target_cidrs=config.target_cidrs,
-            allow_broad_cidrs=config.allow_broad_cidrs,
-            security_group_rule_quota=config.security_group_rule_quota,
-            contributor_insights=config.contributor_insights,
             health_check=health_check(config.health_check) if config.health_check else None,
-            private_dns_name=config.private_dns_name,
             public_hosted_zone=(
                 route53.PublicHostedZone.from_public_hosted_zone_attributes(
                     self, "Zone", hosted_zone_id=zone.zone_id, zone_name=zone.zone_name
@@ -146,13 +128,12 @@ class ProviderStack(ConfiguredAzStack):
         return RdsTargetGroupUpdater(
             self,
             "TargetUpdater",
-            **given(
+            **arguments_from(
+                database,
+                RdsTargetGroupUpdater.__init__,
                 vpc=self.vpc,
-                hostname=database.hostname,
                 target_groups=self.provider.target_groups,
-                source_identifiers=database.source_identifiers,
                 schedule=Duration.minutes(database.schedule_minutes) if database.schedule_minutes else None,
-                max_removals_per_run=database.max_removals_per_run,
                 failover_wait=(
                     Duration.seconds(database.failover_wait_seconds)
                     if database.failover_wait_seconds is not None
@@ -160,7 +141,6 @@ class ProviderStack(ConfiguredAzStack):
                 ),
                 alarm_topic=self._alarm_topic,
                 vpc_subnets=private_subnets(self._vpc_config) if database.in_vpc else None,
-                create_elb_endpoint=database.create_elb_endpoint,
                 encryption_key=self.encryption_key,
                 log_retention=self.log_retention,
                 removal_policy=self.removal_policy,
