@@ -4,7 +4,9 @@ A rule is a small function over plain values (strings, numbers, sequences) that 
 ``Problem`` s it finds, each naming the argument (and list index) it is about. The constructs
 call the rules with their arguments and raise one ``ValueError`` naming the construct path; the
 app's config calls the same rules with its values and renders each problem at its config path.
-Values that are unresolved CDK tokens are accepted: they can only be judged at deploy time.
+Values that are unresolved CDK tokens are accepted: they can only be judged at deploy time. The
+exceptions are the counts the target updater bakes into its function's settings
+(``check_max_removals``, ``check_reserved_concurrency``): they must be plain whole numbers.
 
 Every pattern is matched against the whole string (``re.fullmatch``): ``$`` would also match
 before a trailing newline. Every pattern is ASCII-only (``re.ASCII``): otherwise the digit and
@@ -780,15 +782,18 @@ def check_max_removals(value: object, *, argument: str = "max_removals_per_run")
 
 
 def check_reserved_concurrency(
-    value: object, *, argument: str = "reserved_concurrent_executions"
+    value: object, *, argument: str = "reserved_concurrent_executions", unset: str = "None"
 ) -> list[Problem]:
-    """A function's reserved concurrency: None (the default) or a whole number, at least 1."""
+    """A function's reserved concurrency: None (the default) or a whole number, at least 1.
+
+    ``unset`` is how the caller's user leaves it unset (``None``; a config: ``leave it out``).
+    """
     if value is None or (not isinstance(value, bool) and isinstance(value, int) and value >= 1):
         return []
     return [
         Problem(
             argument,
-            f"{value!r} would stop every run; expected 1 or more, or None (the default: runs never "
+            f"{value!r} would stop every run; expected 1 or more, or {unset} (the default: runs never "
             "overlap without it)",
         )
     ]

@@ -45,10 +45,30 @@ def arguments_from(config: BaseModel, construct: Callable[..., object], **made: 
     the same name. A value left out (None) keeps the construct's own default. So an option the
     construct takes as the config holds it needs no line in the stack: a rule, a model field named
     as the argument, and the argument.
+
+    Raises:
+        TypeError: A field that is a config section (or a tuple of them) would go to the construct
+            as it is: the stack must make that argument (a line dropped from ``made``).
     """
     parameters = inspect.signature(construct).parameters
-    fields = {name: getattr(config, name) for name in type(config).model_fields if name in parameters}
+    fields = {
+        name: getattr(config, name)
+        for name in type(config).model_fields
+        if name in parameters and name not in made
+    }
+    sections = [name for name, value in fields.items() if _is_section(value)]
+    if sections:
+        raise TypeError(
+            f"{type(config).__name__}: the stack must make {sections} for {construct.__qualname__}"
+        )
     return given(**{**fields, **made})
+
+
+def _is_section(value: object) -> bool:
+    from pydantic import BaseModel  # noqa: PLC0415 - pydantic is loaded already: the config is one
+
+    items = value if isinstance(value, tuple) else (value,)
+    return any(isinstance(item, BaseModel) for item in items)
 
 
 class ConfiguredAzStack(Stack):

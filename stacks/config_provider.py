@@ -96,7 +96,10 @@ class DatabaseConfig(Model):
     identifier: Text | None = None
     """The RDS cluster or instance identifier, when the hostname does not show it."""
     reserved_concurrency: (
-        Annotated[StrictInt, rule(lambda v: rules.check_reserved_concurrency(v, argument=""))] | None
+        Annotated[
+            StrictInt, rule(lambda v: rules.check_reserved_concurrency(v, argument="", unset="leave it out"))
+        ]
+        | None
     ) = None
     """Reserved concurrency for the function (runs never overlap without it: off by default)."""
 

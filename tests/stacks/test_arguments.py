@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from pydantic import BaseModel
 
 from privatelink_constructs import ConsumerInterfaceEndpoint, ProviderEndpointService, RdsTargetGroupUpdater
@@ -48,7 +49,9 @@ def test_what_the_stack_makes_wins_even_when_it_is_none() -> None:
 def test_the_app_sections_pass_their_plain_options_through() -> None:
     """The config's own options that the constructs take as they are: each would otherwise need a line."""
     provider = arguments_from(
-        ProviderConfig(contributor_insights=True, proxy_protocol_v2=True), ProviderEndpointService.__init__
+        ProviderConfig(contributor_insights=True, proxy_protocol_v2=True),
+        ProviderEndpointService.__init__,
+        vpc=None,
     )
     assert provider["contributor_insights"] is True
     assert provider["proxy_protocol_v2"] is True
@@ -59,7 +62,24 @@ def test_the_app_sections_pass_their_plain_options_through() -> None:
             allow_broad_cidrs=True,
         ),
         ConsumerInterfaceEndpoint.__init__,
+        vpc=None,
     )
     assert consumer["allow_broad_cidrs"] is True
     database = arguments_from(DatabaseConfig(hostname="db.example.com"), RdsTargetGroupUpdater.__init__)
     assert database["hostname"] == "db.example.com"
+
+
+def test_only_plain_options_pass_through_and_a_section_never_does() -> None:
+    """The fields each section hands over as they are; a section (``vpc``) must be made by the stack."""
+    with pytest.raises(TypeError, match=r"the stack must make \['vpc'\]"):
+        arguments_from(ProviderConfig(), ProviderEndpointService.__init__)
+    provider = arguments_from(
+        ProviderConfig(), ProviderEndpointService.__init__, vpc=None, removal_policy=None
+    )
+    assert set(provider) == {
+        "ports",
+        "allowed_principals",
+        "auto_accept_principals",
+        "allowed_regions",
+        "target_cidrs",
+    }

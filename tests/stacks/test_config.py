@@ -144,7 +144,8 @@ def test_nothing_to_build_is_an_error() -> None:
         ),
         (
             {"database": {"hostname": "db.example.com", "reserved_concurrency": 0}},
-            "provider.database.reserved_concurrency: 0 would stop every run; expected 1 or more",
+            "provider.database.reserved_concurrency: 0 would stop every run; expected 1 or more, or leave "
+            "it out (the default: runs never overlap without it)",
         ),
         (
             {"database": {"hostname": "db.example.com"}, "alarm_topic_arn": "ops"},
