@@ -11,6 +11,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
+from pydantic import BaseModel
 
 from privatelink_constructs import DEFAULT_LOG_RETENTION, create_encryption_key, zones
 
@@ -18,8 +19,6 @@ from .choices import LOG_RETENTIONS, REMOVAL_POLICIES
 from .compliance import acknowledge_vpc
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
-
     from .config import EnvConfig, VpcConfig
 
 __all__ = ["ConfiguredAzStack", "arguments_from", "build_vpc", "environment", "given", "private_subnets"]
@@ -61,12 +60,10 @@ def arguments_from(config: BaseModel, construct: Callable[..., object], **made: 
         raise TypeError(
             f"{type(config).__name__}: the stack must make {sections} for {construct.__qualname__}"
         )
-    return given(**{**fields, **made})
+    return given(**fields, **made)
 
 
 def _is_section(value: object) -> bool:
-    from pydantic import BaseModel  # noqa: PLC0415 - pydantic is loaded already: the config is one
-
     items = value if isinstance(value, tuple) else (value,)
     return any(isinstance(item, BaseModel) for item in items)
 
